@@ -1,0 +1,112 @@
+import { readFileSync } from "node:fs";
+import { Ajv, type ErrorObject } from "ajv";
+import addFormatsModule from "ajv-formats";
+import { configError } from "./errors.js";
+import type { ConfiguredAirbyteCatalog, JsonObject, JsonSchema } from "./protocol.js";
+import { protocolValidator } from "./protocol-schema.js";
+
+// ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+/** Reads a JSON input file; every failure names the file so the user knows which one to fix. */
+export function readJsonFile(path: string, role: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw configError(`Cannot read the ${role} file ${path}: ${code === "ENOENT" ? "no such file" : code}.`);
+  }
+  if (text.trim() === "") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw configError(`The ${role} file ${path} is not valid JSON: ${(error as Error).message}.`);
+  }
+}
+
+/** Turns ajv's errors into one sentence that names the file and each offending field. */
+export function describeSchemaErrors(errors: ErrorObject[] | null | undefined, path: string, role: string): string {
+  const problems = (errors ?? []).map((error) => {
+    const field = fieldPath(error);
+    switch (error.keyword) {
+      case "required":
+        return `missing required field "${field}"`;
+      case "additionalProperties":
+        return `unknown field "${field}"`;
+      case "enum":
+        return `field "${field}" must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
+      default:
+        return field ? `field "${field}" ${error.message}` : (error.message ?? "is invalid");
+    }
+  });
+  return `Invalid ${role} file ${path}: ${[...new Set(problems)].join("; ")}.`;
+}
+
+function fieldPath(error: ErrorObject): string {
+  const base = error.instancePath.replace(/^\//, "").split("/").filter(Boolean).join(".");
+  const child =
+    error.keyword === "required"
+      ? String(error.params.missingProperty)
+      : error.keyword === "additionalProperties"
+        ? String(error.params.additionalProperty)
+        : "";
+  return [base, child].filter(Boolean).join(".");
+}
+
+/**
+ * Validates the config against the connector's own spec (filling in defaults) and returns it. The caller's
+ * object is not modified: input files are read-only, and so are their parsed values.
+ */
+export function validateConfig<Config>(connectionSpecification: JsonSchema, raw: unknown, path: string): Config {
+  const ajv = new Ajv({ strict: false, allErrors: true, useDefaults: true });
+  addFormats(ajv);
+  const validate = ajv.compile(connectionSpecification);
+  const config = structuredClone(raw ?? {});
+  if (!validate(config)) throw configError(describeSchemaErrors(validate.errors, path, "config"));
+  return config as Config;
+}
+
+export function parseCatalog(raw: unknown, path: string): ConfiguredAirbyteCatalog {
+  const validate = protocolValidator("ConfiguredAirbyteCatalog");
+  if (!validate(raw)) throw configError(describeSchemaErrors(validate.errors, path, "catalog"));
+  return raw as ConfiguredAirbyteCatalog;
+}
+
+/** Per-stream state from the input file, keyed by stream name; undefined means "start from scratch". */
+export type InputState = Map<string, JsonObject | undefined>;
+
+/**
+ * Accepts what hosts pass: no file, an empty file, `[]`, or an array of per-stream STATE messages. A legacy
+ * object (the pre-per-stream format) carries nothing we can use, so it is reported and ignored.
+ */
+export function parseState(raw: unknown, path: string, warn: (message: string) => void): InputState {
+  const states: InputState = new Map();
+  if (raw === undefined || raw === null) return states;
+  if (!Array.isArray(raw)) {
+    if (typeof raw === "object") {
+      warn(`The state file ${path} holds a legacy (non per-stream) state; it is ignored and every stream starts fresh.`);
+      return states;
+    }
+    throw configError(`Invalid state file ${path}: expected an array of per-stream STATE messages.`);
+  }
+  raw.forEach((message: unknown, index: number) => {
+    const entry = message as { type?: unknown; stream?: { stream_descriptor?: { name?: unknown }; stream_state?: unknown }; global?: { stream_states?: unknown[] } };
+    if (!entry || typeof entry !== "object") {
+      throw configError(`Invalid state file ${path}: element [${index}] is not an object.`);
+    }
+    const streamStates = entry.type === "GLOBAL" ? (entry.global?.stream_states ?? []) : [entry.stream];
+    for (const streamState of streamStates as (typeof entry.stream)[]) {
+      const name = streamState?.stream_descriptor?.name;
+      if (typeof name !== "string") {
+        throw configError(`Invalid state file ${path}: element [${index}] has no "stream.stream_descriptor.name".`);
+      }
+      const value = streamState?.stream_state;
+      if (value !== undefined && value !== null && (typeof value !== "object" || Array.isArray(value))) {
+        throw configError(`Invalid state file ${path}: "stream_state" of stream "${name}" must be an object.`);
+      }
+      states.set(name, (value ?? undefined) as JsonObject | undefined);
+    }
+  });
+  return states;
+}

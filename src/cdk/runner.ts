@@ -1,0 +1,260 @@
+import yargs from "yargs";
+import { describeSchemaErrors, parseCatalog, parseState, readJsonFile, validateConfig, type InputState } from "./inputs.js";
+import { ConnectorError, configError, failureTypeOf, systemError, userMessageOf } from "./errors.js";
+import { MessageWriter, OutputClosedError } from "./output.js";
+import type { ConfiguredAirbyteStream, JsonObject } from "./protocol.js";
+import { secretValues } from "./redact.js";
+import type { Runtime, Source } from "./source.js";
+import { Checkpoint, toAirbyteStream, type Stream } from "./stream.js";
+import { Ajv } from "ajv";
+
+interface CommandOptions {
+  config?: string;
+  catalog?: string;
+  state?: string;
+  debug?: boolean;
+}
+
+/**
+ * The Airbyte command line: `spec`, `check --config`, `discover --config` and `read --config --catalog [--state]`.
+ * Unknown flags (the Python CDK's `--debug` and friends) are accepted. Resolves with the exit code once stdout has
+ * drained; callers set `process.exitCode` and let Node exit by itself, so no output is ever cut off.
+ */
+export async function runAirbyte<Config extends JsonObject>(
+  source: Source<Config>,
+  argv: string[],
+  out: NodeJS.WritableStream & import("node:stream").Writable = process.stdout,
+): Promise<number> {
+  const parsed = await yargs(argv)
+    .scriptName("source-descope")
+    .command("spec", "Print the connector specification")
+    .command("check", "Check the connection", (y) => y.option("config", { type: "string", demandOption: true }))
+    .command("discover", "Print the catalog", (y) => y.option("config", { type: "string", demandOption: true }))
+    .command("read", "Read records", (y) =>
+      y
+        .option("config", { type: "string", demandOption: true })
+        .option("catalog", { type: "string", demandOption: true })
+        .option("state", { type: "string" }),
+    )
+    .option("debug", { type: "boolean", default: false })
+    .demandCommand(1)
+    .strict(false)
+    .exitProcess(false)
+    .fail((message) => {
+      throw configError(`${message} Usage: spec | check --config FILE | discover --config FILE | read --config FILE --catalog FILE [--state FILE]`);
+    })
+    .version(false)
+    .help(false)
+    .parseAsync()
+    .catch((error: unknown) => error as Error);
+
+  const writer = new MessageWriter(out, !(parsed instanceof Error) && Boolean(parsed.debug));
+  let exitCode = 0;
+  const cleanups: (() => Promise<void> | void)[] = [];
+  try {
+    if (parsed instanceof Error) throw parsed;
+    const command = String(parsed._[0]);
+    const options = parsed as unknown as CommandOptions;
+    const runtime = makeRuntime(writer, cleanups);
+    switch (command) {
+      case "spec":
+        await writer.write({ type: "SPEC", spec: source.spec() });
+        break;
+      case "check":
+        await check(source, options, writer, runtime);
+        break;
+      case "discover":
+        await discover(source, options, writer, runtime);
+        break;
+      case "read":
+        exitCode = await read(source, options, writer, runtime);
+        break;
+      default:
+        throw configError(`Unknown command "${command}". Use spec, check, discover or read.`);
+    }
+  } catch (error) {
+    exitCode = 1;
+    if (error instanceof OutputClosedError) return exitCode;
+    await reportError(writer, error);
+  } finally {
+    for (const cleanup of cleanups) await cleanup();
+  }
+  try {
+    await writer.close();
+  } catch {
+    exitCode = 1;
+  }
+  return exitCode;
+}
+
+function makeRuntime(writer: MessageWriter, cleanups: (() => Promise<void> | void)[]): Runtime & { currentStream?: string } {
+  const runtime: Runtime & { currentStream?: string } = {
+    log: writer.logger(),
+    rateLimited: (retryAtMs) => {
+      if (runtime.currentStream) void writer.streamStatus(runtime.currentStream, "RUNNING", retryAtMs);
+    },
+    onClose: (cleanup) => cleanups.push(cleanup),
+  };
+  return runtime;
+}
+
+async function reportError(writer: MessageWriter, error: unknown, stream?: string): Promise<void> {
+  const failureType = failureTypeOf(error);
+  const cause = error instanceof ConnectorError ? error.cause : error;
+  await writer.error(failureType, userMessageOf(error), {
+    internalMessage: cause instanceof Error ? cause.message : undefined,
+    // A config error is the user's to fix; a stack would only hide the message.
+    stackTrace: failureType === "config_error" ? undefined : (cause instanceof Error ? cause.stack : undefined),
+    stream: stream ? { name: stream } : undefined,
+  });
+}
+
+function loadConfig<Config extends JsonObject>(source: Source<Config>, path: string, writer: MessageWriter): Config {
+  const spec = source.spec().connectionSpecification;
+  const raw = readJsonFile(path, "config");
+  // Secrets are known before validation, so not even a validation message can echo them.
+  writer.redactor.add(...secretValues(spec, raw));
+  return validateConfig<Config>(spec, raw, path);
+}
+
+async function check<Config extends JsonObject>(
+  source: Source<Config>,
+  options: CommandOptions,
+  writer: MessageWriter,
+  runtime: Runtime,
+): Promise<void> {
+  try {
+    const config = loadConfig(source, options.config!, writer);
+    await source.check(config, runtime);
+  } catch (error) {
+    // A user's mistake is an answer, not a crash: FAILED with the reason, exit 0. Anything else propagates.
+    if (failureTypeOf(error) !== "config_error") throw error;
+    await writer.write({
+      type: "CONNECTION_STATUS",
+      connectionStatus: { status: "FAILED", message: writer.redactor.redact(userMessageOf(error)) },
+    });
+    return;
+  }
+  await writer.write({ type: "CONNECTION_STATUS", connectionStatus: { status: "SUCCEEDED" } });
+}
+
+async function discover<Config extends JsonObject>(
+  source: Source<Config>,
+  options: CommandOptions,
+  writer: MessageWriter,
+  runtime: Runtime,
+): Promise<void> {
+  const config = loadConfig(source, options.config!, writer);
+  const streams = source.streams(config, runtime).map(toAirbyteStream);
+  await writer.write({ type: "CATALOG", catalog: { streams: streams as never } });
+}
+
+async function read<Config extends JsonObject>(
+  source: Source<Config>,
+  options: CommandOptions,
+  writer: MessageWriter,
+  runtime: Runtime & { currentStream?: string },
+): Promise<number> {
+  const config = loadConfig(source, options.config!, writer);
+  const catalog = parseCatalog(readJsonFile(options.catalog!, "catalog"), options.catalog!);
+  const inputState = options.state ? parseState(readJsonFile(options.state, "state"), options.state, runtime.log.warn) : new Map();
+  const available = new Map(source.streams(config, runtime).map((stream) => [stream.name, stream]));
+
+  const unknown = catalog.streams.map((configured) => configured.stream.name).filter((name) => !available.has(name));
+  if (unknown.length > 0) {
+    throw configError(
+      `The catalog file ${options.catalog} names streams this source does not have: ${unknown.join(", ")}. ` +
+        `Available: ${[...available.keys()].join(", ")}.`,
+    );
+  }
+  const failed: string[] = [];
+  for (const configured of catalog.streams) {
+    const stream = available.get(configured.stream.name)!;
+    runtime.currentStream = stream.name;
+    const ok = await readStream(stream, configured, inputState, options.state, writer, runtime);
+    runtime.currentStream = undefined;
+    if (!ok.succeeded) failed.push(stream.name);
+    if (ok.fatal) break;
+  }
+  if (failed.length > 0) {
+    runtime.log.error(`The sync did not complete for: ${failed.join(", ")}. Records up to each stream's last STATE were delivered.`);
+    return 1;
+  }
+  return 0;
+}
+
+/** Reads one stream: STARTED → RUNNING → records and states → COMPLETE, or INCOMPLETE with an ERROR trace. */
+async function readStream(
+  stream: Stream,
+  configured: ConfiguredAirbyteStream,
+  inputState: InputState,
+  statePath: string | undefined,
+  writer: MessageWriter,
+  runtime: Runtime,
+): Promise<{ succeeded: boolean; fatal: boolean }> {
+  await writer.streamStatus(stream.name, "STARTED");
+  let running = false;
+  let recordsSinceState = 0;
+  let lastState: string | undefined;
+  const markRunning = async (): Promise<void> => {
+    if (running) return;
+    running = true;
+    await writer.streamStatus(stream.name, "RUNNING");
+  };
+  try {
+    const context = {
+      syncMode: effectiveSyncMode(stream, configured, runtime),
+      state: undefined as JsonObject | undefined,
+      log: runtime.log,
+      estimate: (rows: number) => void writer.estimate(stream.name, rows),
+    };
+    if (context.syncMode === "incremental") context.state = validatedState(stream, inputState.get(stream.name), statePath);
+
+    for await (const item of stream.read(context)) {
+      await markRunning();
+      if (item instanceof Checkpoint) {
+        const serialized = JSON.stringify(item.state);
+        // Two identical states in a row with records between them fail a sync; without records they are noise.
+        if (serialized === lastState) continue;
+        const pending = writer.state(stream.name, item.state, recordsSinceState);
+        if (pending) await pending;
+        recordsSinceState = 0;
+        lastState = serialized;
+      } else {
+        recordsSinceState++;
+        const pending = writer.record(stream.name, item);
+        if (pending) await pending;
+      }
+    }
+    await markRunning();
+    // Every stream ends with a state, even a full refresh (the protocol asks for one per stream per sync). A
+    // stream that checkpoints must end on a checkpoint: repeating its last state after more records would be a
+    // duplicate state, which fails the sync.
+    if (lastState === undefined) await writer.state(stream.name, {}, recordsSinceState);
+    else if (recordsSinceState > 0) throw systemError(`Stream "${stream.name}" yielded records after its last checkpoint.`);
+    await writer.streamStatus(stream.name, "COMPLETE");
+    return { succeeded: true, fatal: false };
+  } catch (error) {
+    if (error instanceof OutputClosedError) throw error;
+    await writer.streamStatus(stream.name, "INCOMPLETE");
+    await reportError(writer, error, stream.name);
+    // With bad credentials or input every later stream would fail the same way.
+    return { succeeded: false, fatal: failureTypeOf(error) === "config_error" };
+  }
+}
+
+function effectiveSyncMode(stream: Stream, configured: ConfiguredAirbyteStream, runtime: Runtime): "full_refresh" | "incremental" {
+  if (configured.sync_mode === "incremental" && stream.cursorField === undefined) {
+    runtime.log.info(`Stream "${stream.name}" supports only full refresh; reading it in full instead of incrementally.`);
+    return "full_refresh";
+  }
+  return configured.sync_mode;
+}
+
+function validatedState(stream: Stream, state: JsonObject | undefined, statePath: string | undefined): JsonObject | undefined {
+  if (state === undefined || !stream.stateSchema) return state;
+  const validate = new Ajv({ strict: false, allErrors: true }).compile(stream.stateSchema);
+  if (validate(state)) return state;
+  const detail = describeSchemaErrors(validate.errors, statePath ?? "(none)", "state");
+  throw configError(`${detail.replace(/\.$/, "")} (in the state of stream "${stream.name}").`);
+}

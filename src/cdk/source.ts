@@ -1,0 +1,19 @@
+import type { Logger } from "./output.js";
+import type { ConnectorSpecification, JsonObject } from "./protocol.js";
+import type { Stream } from "./stream.js";
+
+/** What the runner offers a source while it works: logging, and a way to say "rate limited, waiting". */
+export interface Runtime {
+  log: Logger;
+  /** Reports that requests are paused until `retryAtMs` (epoch ms) because of the API's rate limit. */
+  rateLimited(retryAtMs: number): void;
+  /** Registers cleanup (closing connection pools) to run once the command has finished. */
+  onClose(cleanup: () => Promise<void> | void): void;
+}
+
+export interface Source<Config extends JsonObject = JsonObject> {
+  spec(): ConnectorSpecification;
+  /** Throws a config error when the credentials or settings are wrong; returns when the connection works. */
+  check(config: Config, runtime: Runtime): Promise<void>;
+  streams(config: Config, runtime: Runtime): Stream[];
+}

@@ -1,0 +1,46 @@
+import type { Logger } from "./output.js";
+import type { JsonObject, JsonSchema, SyncMode } from "./protocol.js";
+
+/**
+ * A stream yields its records in order and, between them, checkpoints: the state from which a later run resumes
+ * without losing anything yielded before. The runner counts records per checkpoint and writes STATE messages.
+ */
+export class Checkpoint {
+  constructor(readonly state: JsonObject) {}
+}
+
+export function checkpoint(state: JsonObject): Checkpoint {
+  return new Checkpoint(state);
+}
+
+export interface StreamContext {
+  syncMode: SyncMode;
+  /** The stream's saved state (validated against `stateSchema`); undefined on a first or full-refresh sync. */
+  state: JsonObject | undefined;
+  log: Logger;
+  /** Lets the host show progress; call as soon as the API reveals a total. */
+  estimate(rowCount: number): void;
+}
+
+export interface Stream {
+  name: string;
+  jsonSchema: JsonSchema;
+  primaryKey: string[][];
+  /** Present on streams that support incremental sync. */
+  cursorField?: string[];
+  /** JSON schema of this stream's state; input state that does not match is a config error naming the field. */
+  stateSchema?: JsonSchema;
+  read(context: StreamContext): AsyncIterable<JsonObject | Checkpoint>;
+}
+
+/** The host-facing description of a stream, as the CDK of Airbyte itself derives it. */
+export function toAirbyteStream(stream: Stream) {
+  const incremental = stream.cursorField !== undefined;
+  return {
+    name: stream.name,
+    json_schema: stream.jsonSchema,
+    supported_sync_modes: incremental ? (["full_refresh", "incremental"] as const) : (["full_refresh"] as const),
+    ...(incremental ? { source_defined_cursor: true, default_cursor_field: stream.cursorField, is_resumable: true } : {}),
+    source_defined_primary_key: stream.primaryKey,
+  };
+}

@@ -1,0 +1,122 @@
+import type { ConnectorSpecification } from "../cdk/protocol.js";
+
+/** The config as the runner hands it over: validated against the spec below, defaults filled in. */
+export interface DescopeConfig {
+  [key: string]: unknown;
+  project_id: string;
+  management_key: string;
+  base_url?: string;
+  start_date?: string;
+  include_provider_token_values: boolean;
+  page_size: number;
+  max_concurrent_requests: number;
+  request_timeout_seconds: number;
+  max_retries: number;
+  user_search_requests_per_minute: number;
+  management_requests_per_minute: number;
+  audit_requests_per_minute: number;
+}
+
+const requestsPerMinute = (title: string, limit: number, order: number, what: string) => ({
+  type: "integer",
+  title,
+  description:
+    `Most ${what} requests this connector sends per minute. Descope allows ${limit}; lower it if other tools ` +
+    `share this project's limit. 429 answers are still honoured.`,
+  default: limit,
+  minimum: 1,
+  maximum: limit,
+  order,
+});
+
+export const spec: ConnectorSpecification = {
+  documentationUrl: "https://github.com/source-descope/source-descope/blob/main/docs/descope.md",
+  connectionSpecification: {
+    $schema: "http://json-schema.org/draft-07/schema#",
+    title: "Descope Source Spec",
+    type: "object",
+    required: ["project_id", "management_key"],
+    additionalProperties: true,
+    properties: {
+      project_id: {
+        type: "string",
+        title: "Project ID",
+        description: "Your Descope project ID (Project Settings → Project ID), e.g. P2abc…",
+        minLength: 1,
+        order: 0,
+      },
+      management_key: {
+        type: "string",
+        title: "Management Key",
+        description: "A Descope management key (Company Settings → Management Keys) with read access to the project.",
+        airbyte_secret: true,
+        minLength: 1,
+        order: 1,
+      },
+      start_date: {
+        type: "string",
+        title: "Start Date",
+        description:
+          "Only for the first incremental sync: read records modified at or after this UTC date-time. Leave empty for all history.",
+        format: "date-time",
+        pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2})?$",
+        examples: ["2024-01-01T00:00:00Z"],
+        order: 2,
+      },
+      base_url: {
+        type: "string",
+        title: "API Base URL",
+        description:
+          "Override the Descope API URL (custom domain). Empty: derived from the project ID like the official SDKs do. Must be https:// except for localhost.",
+        examples: ["https://api.descope.com"],
+        order: 3,
+      },
+      include_provider_token_values: {
+        type: "boolean",
+        title: "Include Provider Token Values",
+        description:
+          "Include users' OAuth access and refresh tokens in the provider_tokens stream. Off by default: they are live credentials.",
+        default: false,
+        order: 4,
+      },
+      page_size: {
+        type: "integer",
+        title: "Page Size",
+        description: "Users per search request. Larger pages need fewer of the 200 user searches Descope allows per minute.",
+        default: 1000,
+        minimum: 1,
+        maximum: 5000,
+        order: 5,
+      },
+      max_concurrent_requests: {
+        type: "integer",
+        title: "Max Concurrent Requests",
+        description: "Requests in flight at once for per-user fan-out streams (login history, provider tokens).",
+        default: 4,
+        minimum: 1,
+        maximum: 32,
+        order: 6,
+      },
+      request_timeout_seconds: {
+        type: "integer",
+        title: "Request Timeout (seconds)",
+        default: 60,
+        minimum: 1,
+        maximum: 600,
+        order: 7,
+      },
+      max_retries: {
+        type: "integer",
+        title: "Max Retries",
+        description: "Retries per request on 429, 5xx, timeouts and network errors, with exponential backoff.",
+        default: 8,
+        minimum: 0,
+        maximum: 20,
+        order: 8,
+      },
+      user_search_requests_per_minute: requestsPerMinute("User Search Requests per Minute", 200, 9, "user search"),
+      management_requests_per_minute: requestsPerMinute("Management Requests per Minute", 100, 10, "other management API"),
+      audit_requests_per_minute: requestsPerMinute("Audit Requests per Minute", 10, 11, "audit search"),
+    },
+  },
+};

@@ -1,0 +1,72 @@
+import { checkpoint, type Stream } from "../../cdk/stream.js";
+import type { DescopeClient } from "../client.js";
+import { loadSchema } from "../schemas.js";
+import { scanUsers, type ScanPosition, type UserScanOptions } from "../user-scan.js";
+
+/** A position this recent may still gain users in its second, so its delivered-list is not trusted on resume. */
+const SETTLED_AFTER_S = 60;
+
+type UserStreamState = { modifiedTime: number; seenUserIds?: string[] };
+
+/**
+ * `users` and `test_users`: the search endpoints walked by `modifiedTime` (see user-scan.ts for why not plain
+ * paging). Incremental syncs checkpoint after every page. The last state keeps only the second, so the next sync
+ * re-reads that one second: a user edited again within it keeps its modifiedTime and would otherwise be missed.
+ */
+function userSearchStream(
+  name: string,
+  path: UserScanOptions["path"],
+  filter: Record<string, unknown>,
+  client: DescopeClient,
+  settings: { pageSize: number; startDateS?: number },
+): Stream {
+  return {
+    name,
+    jsonSchema: loadSchema(name),
+    primaryKey: [["userId"]],
+    cursorField: ["modifiedTime"],
+    stateSchema: {
+      type: "object",
+      required: ["modifiedTime"],
+      properties: {
+        modifiedTime: { type: "integer", minimum: 0, description: "epoch seconds" },
+        seenUserIds: { type: "array", items: { type: "string" } },
+      },
+    },
+    async *read(context) {
+      const incremental = context.syncMode === "incremental";
+      const saved = context.state as UserStreamState | undefined;
+      const from: ScanPosition = incremental
+        ? { timeS: saved?.modifiedTime ?? settings.startDateS ?? 0, seenUserIds: saved?.seenUserIds ?? [] }
+        : { timeS: 0, seenUserIds: [] };
+      let position = from;
+      const scan = scanUsers(client, {
+        path,
+        filter,
+        timeField: "modifiedTime",
+        from,
+        pageSize: settings.pageSize,
+        onTotal: (total) => context.estimate(total),
+      });
+      for await (const page of scan) {
+        yield* page.users;
+        position = page.position;
+        if (incremental) yield checkpoint(resumableState(position));
+      }
+      if (incremental) yield checkpoint({ modifiedTime: position.timeS });
+    },
+  };
+}
+
+function resumableState(position: ScanPosition): UserStreamState {
+  const settled = position.timeS < Date.now() / 1000 - SETTLED_AFTER_S;
+  return settled ? { modifiedTime: position.timeS, seenUserIds: position.seenUserIds } : { modifiedTime: position.timeS };
+}
+
+export function usersStream(client: DescopeClient, settings: { pageSize: number; startDateS?: number }): Stream {
+  return userSearchStream("users", "/v2/mgmt/user/search", {}, client, settings);
+}
+
+export function testUsersStream(client: DescopeClient, settings: { pageSize: number; startDateS?: number }): Stream {
+  return userSearchStream("test_users", "/v2/mgmt/user/search/test", { withTestUser: true, testUsersOnly: true }, client, settings);
+}

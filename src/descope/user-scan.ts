@@ -1,0 +1,144 @@
+import { systemError } from "../cdk/errors.js";
+import type { DescopeClient } from "./client.js";
+
+/** A user as the search endpoints return it; only the fields the scan relies on are typed. */
+export interface DescopeUser {
+  userId: string;
+  loginIds?: string[];
+  createdTime?: number;
+  modifiedTime?: number;
+  OAuth?: Record<string, boolean>;
+  [field: string]: unknown;
+}
+
+export type UserTimeField = "createdTime" | "modifiedTime";
+
+/** Where a scan resumes: the second it stands on, and the users of that second it has already delivered. */
+export interface ScanPosition {
+  timeS: number;
+  seenUserIds: string[];
+}
+
+export interface UserScanOptions {
+  path: "/v2/mgmt/user/search" | "/v2/mgmt/user/search/test";
+  /** Extra search filters, e.g. `{ withTestUser: true }`. */
+  filter: Record<string, unknown>;
+  /** The time the scan walks; records carry it in seconds, the API filters on it in milliseconds. */
+  timeField: UserTimeField;
+  from: ScanPosition;
+  pageSize: number;
+  onTotal?: (total: number) => void;
+}
+
+/** Full passes over one crowded second that may find new users before we call it inconsistent. */
+const MAX_DRAIN_PASSES = 10;
+
+interface UserSearchPage {
+  users: DescopeUser[];
+  total?: number;
+}
+
+/**
+ * Walks every user matching a search, in ascending `timeField` order, safely while users change.
+ *
+ * Why not page/offset: a user edited mid-sync leaves the result window and every later row shifts up by one, so
+ * plain paging silently skips an unchanged user. Instead each request asks for page 0 *from a moving anchor*
+ * (`from<Field>Time` = the last second delivered, inclusive) sorted by that time then userId, and drops the users
+ * of the anchor second it already delivered. Each request therefore stands alone: edits, inserts and deletes
+ * elsewhere cannot shift it. An edited user moves ahead of the anchor and is met again later with its new
+ * version. When more than a page of users share one second (bulk imports), that second is read with pages
+ * bounded to the second and re-read until a full pass finds nobody new — edits only move users out of a past
+ * second, never in, so a quiet pass is complete.
+ */
+export async function* scanUsers(
+  client: DescopeClient,
+  options: UserScanOptions,
+): AsyncGenerator<{ users: DescopeUser[]; position: ScanPosition }> {
+  const { timeField, pageSize } = options;
+  const fromKey = timeField === "modifiedTime" ? "fromModifiedTime" : "fromCreatedTime";
+  const toKey = timeField === "modifiedTime" ? "toModifiedTime" : "toCreatedTime";
+  const sort = [
+    { field: timeField, desc: false },
+    { field: "userId", desc: false },
+  ];
+  const search = async (body: Record<string, unknown>): Promise<UserSearchPage> =>
+    parseUserSearchPage(await client.post(options.path, { ...options.filter, ...body, sort, limit: pageSize }, "userSearch"), options.path);
+  const timeOf = (user: DescopeUser): number => {
+    const value = user[timeField];
+    if (typeof value !== "number") {
+      throw systemError(`Descope returned user ${user.userId} without "${timeField}"; this connector pages users by that field and cannot read them safely.`);
+    }
+    return value;
+  };
+
+  let anchorS = options.from.timeS;
+  let seen = new Set(options.from.seenUserIds);
+  let firstPage = true;
+  for (;;) {
+    const page = await search({ [fromKey]: anchorS * 1000, page: 0 });
+    if (firstPage && page.total !== undefined) options.onTotal?.(page.total);
+    firstPage = false;
+    assertAscendingFrom(page.users, anchorS, timeOf, timeField);
+    const fresh = page.users.filter((user) => !(timeOf(user) === anchorS && seen.has(user.userId)));
+    const full = page.users.length >= pageSize;
+
+    if (fresh.length === 0) {
+      if (!full) return;
+      yield* drainSecond(anchorS, seen);
+      anchorS += 1;
+      seen = new Set();
+      continue;
+    }
+    const lastS = timeOf(page.users[page.users.length - 1]!);
+    if (lastS > anchorS) {
+      anchorS = lastS;
+      seen = new Set(page.users.filter((user) => timeOf(user) === lastS).map((user) => user.userId));
+    } else {
+      for (const user of fresh) seen.add(user.userId);
+    }
+    yield { users: fresh, position: { timeS: anchorS, seenUserIds: [...seen] } };
+    // A short page that also covers the whole `total` is the end; without `total` one more request confirms it.
+    if (!full && page.total !== undefined && page.users.length >= page.total) return;
+  }
+
+  async function* drainSecond(secondS: number, delivered: Set<string>): AsyncGenerator<{ users: DescopeUser[]; position: ScanPosition }> {
+    for (let pass = 0; pass < MAX_DRAIN_PASSES; pass++) {
+      let foundThisPass = 0;
+      for (let pageIndex = 0; ; pageIndex++) {
+        const page = await search({ [fromKey]: secondS * 1000, [toKey]: secondS * 1000 + 999, page: pageIndex });
+        const fresh = page.users.filter((user) => timeOf(user) === secondS && !delivered.has(user.userId));
+        for (const user of fresh) delivered.add(user.userId);
+        foundThisPass += fresh.length;
+        if (fresh.length > 0) yield { users: fresh, position: { timeS: secondS, seenUserIds: [...delivered] } };
+        if (page.users.length < pageSize) break;
+      }
+      if (foundThisPass === 0) return;
+    }
+    throw systemError(`Users sharing ${timeField} ${secondS} kept changing across ${MAX_DRAIN_PASSES} passes; stopping rather than risk skipping any.`);
+  }
+}
+
+function assertAscendingFrom(users: DescopeUser[], anchorS: number, timeOf: (user: DescopeUser) => number, timeField: string): void {
+  let previous = anchorS;
+  for (const user of users) {
+    const time = timeOf(user);
+    if (time < previous) {
+      throw systemError(
+        `Descope returned users out of ${timeField} order (or before the requested start); ` +
+          `without that order the connector cannot page safely, so it stops instead of skipping users.`,
+      );
+    }
+    previous = time;
+  }
+}
+
+function parseUserSearchPage(body: unknown, path: string): UserSearchPage {
+  const page = body as { users?: unknown; total?: unknown };
+  if (!page || typeof page !== "object" || (page.users !== undefined && !Array.isArray(page.users))) {
+    throw systemError(`Unexpected response from ${path}: expected {"users": [...]}.`);
+  }
+  return {
+    users: (page.users ?? []) as DescopeUser[],
+    total: typeof page.total === "number" ? page.total : undefined,
+  };
+}
