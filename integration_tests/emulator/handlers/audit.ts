@@ -1,0 +1,73 @@
+/**
+ * audit_events: `POST /v1/mgmt/audit/search` (reference §5). Paged by `page` + `size` (max 1000), newest first
+ * unless `oldestFirst`, `total` counts all matches. `from` older than 30 days is rejected, and nothing older than
+ * 30 days is ever returned. Non-positive `from`/`to` mean unset: go-sdk sends the zero time when they are.
+ */
+import { invalidRequest } from "../descope-error.js";
+import { bodyObject, readBoolean, readInt64, readNonNegativeInt, readString, readStringArray, type JsonObject, type Route } from "../route.js";
+import type { AuditEvent } from "../types.js";
+
+export const AUDIT_RETENTION_MS = 30 * 24 * 3600 * 1000;
+const MAX_PAGE_SIZE = 1000;
+
+type AuditPredicate = (event: AuditEvent) => boolean;
+
+function positiveOrUnset(body: JsonObject, field: string): number | undefined {
+  const value = readInt64(body, field);
+  return value !== undefined && value > 0 ? value : undefined;
+}
+
+function anyOf(values: string[] | undefined, read: (event: AuditEvent) => readonly (string | undefined)[]): AuditPredicate | undefined {
+  if (!values) return undefined;
+  const wanted = new Set(values);
+  return (event) => read(event).some((value) => value !== undefined && wanted.has(value));
+}
+
+function auditPredicates(body: JsonObject): AuditPredicate[] {
+  const excludedActions = new Set(readStringArray(body, "excludedActions") ?? []);
+  const text = readString(body, "text")?.toLowerCase();
+  const tenants = readStringArray(body, "tenants");
+  const tenantFilter = anyOf(tenants, (event) => event.tenants ?? []);
+  const noTenants = readBoolean(body, "noTenants");
+  const predicates: (AuditPredicate | undefined)[] = [
+    anyOf(readStringArray(body, "userIds"), (event) => [event.userId]),
+    anyOf(readStringArray(body, "actorIds"), (event) => [event.actorId]),
+    anyOf(readStringArray(body, "actions"), (event) => [event.action]),
+    excludedActions.size ? (event) => !excludedActions.has(event.action) : undefined,
+    anyOf(readStringArray(body, "devices"), (event) => [event.device]),
+    anyOf(readStringArray(body, "methods"), (event) => [event.method]),
+    anyOf(readStringArray(body, "geos"), (event) => [event.geo]),
+    anyOf(readStringArray(body, "remoteAddresses"), (event) => [event.remoteAddress]),
+    anyOf(readStringArray(body, "externalIds"), (event) => event.externalIds ?? []),
+    tenantFilter && ((event) => tenantFilter(event) || (noTenants && !event.tenants?.length)),
+    text ? (event) => JSON.stringify(event).toLowerCase().includes(text) : undefined,
+  ];
+  return predicates.filter((predicate) => predicate !== undefined);
+}
+
+export const auditRoutes: Route[] = [
+  {
+    method: "POST",
+    path: "/v1/mgmt/audit/search",
+    bucket: "audit",
+    handle({ request, store }) {
+      const body = bodyObject(request);
+      const oldestSearchableMs = store.now() - AUDIT_RETENTION_MS;
+      const fromMs = positiveOrUnset(body, "from");
+      const toMs = positiveOrUnset(body, "to");
+      if (fromMs !== undefined && fromMs < oldestSearchableMs) {
+        throw invalidRequest("from time is limited to no older than 30 days");
+      }
+      const size = Math.min(readNonNegativeInt(body, "size") || MAX_PAGE_SIZE, MAX_PAGE_SIZE);
+      const page = readNonNegativeInt(body, "page");
+      const predicates = auditPredicates(body);
+      const lowerMs = fromMs ?? oldestSearchableMs;
+      const matches = store.auditEvents.filter((event) => {
+        const occurredMs = Number(event.occurred);
+        return occurredMs >= lowerMs && (toMs === undefined || occurredMs <= toMs) && predicates.every((predicate) => predicate(event));
+      });
+      if (!readBoolean(body, "oldestFirst")) matches.reverse();
+      return { body: { audits: matches.slice(page * size, (page + 1) * size), total: matches.length } };
+    },
+  },
+];
