@@ -215,7 +215,10 @@ async function readStream(
       if (item instanceof Checkpoint) {
         const serialized = JSON.stringify(item.state);
         // Two identical states in a row with records between them fail a sync; without records they are noise.
-        if (serialized === lastState) continue;
+        if (serialized === lastState) {
+          if (recordsSinceState === 0) continue;
+          throw systemError(`Stream "${stream.name}" repeated its state after new records; its checkpoints must advance.`);
+        }
         const pending = writer.state(stream.name, item.state, recordsSinceState);
         if (pending) await pending;
         recordsSinceState = 0;

@@ -21,7 +21,7 @@ function timeScale(): number {
 
 function startDateSeconds(config: DescopeConfig): number | undefined {
   if (!config.start_date) return undefined;
-  const ms = Date.parse(config.start_date.length === 10 ? `${config.start_date}T00:00:00Z` : config.start_date);
+  const ms = Date.parse(config.start_date);
   if (Number.isNaN(ms)) throw configError(`Config field "start_date" is not a valid date-time: ${JSON.stringify(config.start_date)}.`);
   return Math.floor(ms / 1000);
 }

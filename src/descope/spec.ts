@@ -59,7 +59,8 @@ export const spec: ConnectorSpecification = {
         description:
           "Only for the first incremental sync: read records modified at or after this UTC date-time. Leave empty for all history.",
         format: "date-time",
-        pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2})?$",
+        pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?Z$",
+        pattern_descriptor: "YYYY-MM-DDTHH:mm:ssZ",
         examples: ["2024-01-01T00:00:00Z"],
         order: 2,
       },

@@ -3,10 +3,13 @@ import type { DescopeClient } from "../client.js";
 import { loadSchema } from "../schemas.js";
 import { scanUsers, type ScanPosition, type UserScanOptions } from "../user-scan.js";
 
-/** A position this recent may still gain users in its second, so its delivered-list is not trusted on resume. */
+/**
+ * A second this close to "now" may still gain edits of users we already delivered (their modifiedTime stays the
+ * same), so a checkpoint taken then does not let a resumed sync skip that second's users.
+ */
 const SETTLED_AFTER_S = 60;
 
-type UserStreamState = { modifiedTime: number; seenUserIds?: string[] };
+type UserStreamState = { modifiedTime: number; seenUserIds?: string[]; seenSettled?: boolean };
 
 /**
  * `users` and `test_users`: the search endpoints walked by `modifiedTime` (see user-scan.ts for why not plain
@@ -31,13 +34,14 @@ function userSearchStream(
       properties: {
         modifiedTime: { type: "integer", minimum: 0, description: "epoch seconds" },
         seenUserIds: { type: "array", items: { type: "string" } },
+        seenSettled: { type: "boolean" },
       },
     },
     async *read(context) {
       const incremental = context.syncMode === "incremental";
       const saved = context.state as UserStreamState | undefined;
       const from: ScanPosition = incremental
-        ? { timeS: saved?.modifiedTime ?? settings.startDateS ?? 0, seenUserIds: saved?.seenUserIds ?? [] }
+        ? { timeS: saved?.modifiedTime ?? settings.startDateS ?? 0, seenUserIds: saved?.seenSettled ? (saved.seenUserIds ?? []) : [] }
         : { timeS: 0, seenUserIds: [] };
       let position = from;
       const scan = scanUsers(client, {
@@ -51,16 +55,14 @@ function userSearchStream(
       for await (const page of scan) {
         yield* page.users;
         position = page.position;
-        if (incremental) yield checkpoint(resumableState(position));
+        if (incremental) {
+          const seenSettled = position.timeS < Date.now() / 1000 - SETTLED_AFTER_S;
+          yield checkpoint({ modifiedTime: position.timeS, seenUserIds: position.seenUserIds, seenSettled });
+        }
       }
       if (incremental) yield checkpoint({ modifiedTime: position.timeS });
     },
   };
-}
-
-function resumableState(position: ScanPosition): UserStreamState {
-  const settled = position.timeS < Date.now() / 1000 - SETTLED_AFTER_S;
-  return settled ? { modifiedTime: position.timeS, seenUserIds: position.seenUserIds } : { modifiedTime: position.timeS };
 }
 
 export function usersStream(client: DescopeClient, settings: { pageSize: number; startDateS?: number }): Stream {

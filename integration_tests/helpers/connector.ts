@@ -1,0 +1,122 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { packageRoot } from "../../src/cdk/package-root.js";
+import type { AirbyteMessage, JsonObject } from "../../src/cdk/protocol.js";
+import { inputFiles, parseMessages } from "../../src/cdk/test-support.js";
+import type { Emulator } from "../emulator/server.js";
+
+const ROOT = packageRoot(import.meta.url);
+export const SOURCE_BIN = join(ROOT, "dist", "bin", "source-descope.js");
+
+/** Every management key any test run used; each run's whole output is checked against all of them. */
+const knownSecrets = new Set<string>();
+
+export interface RunOptions {
+  config?: JsonObject | string;
+  catalog?: JsonObject | string;
+  state?: unknown;
+  env?: Record<string, string>;
+  /** Called with every stdout line as it arrives; return "kill" to SIGKILL the connector right there. */
+  onLine?: (line: string) => void | "kill";
+  bin?: string;
+}
+
+export interface RunResult {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  messages: AirbyteMessage[];
+}
+
+/**
+ * Runs the built connector as a host would (input files read-only, arguments as file paths), validates every
+ * stdout line against the official protocol schema, and fails if the management key shows up anywhere.
+ */
+export async function runConnector(command: string, options: RunOptions = {}): Promise<RunResult> {
+  const bin = options.bin ?? SOURCE_BIN;
+  if (!existsSync(bin)) throw new Error(`${bin} is missing: run \`npm run build\` first (npm test does).`);
+  const files: Record<string, unknown> = {};
+  if (options.config !== undefined) files.config = options.config;
+  if (options.catalog !== undefined) files.catalog = options.catalog;
+  if (options.state !== undefined) files.state = options.state;
+  const paths = inputFiles(files);
+  if (typeof options.config === "object" && typeof options.config.management_key === "string") knownSecrets.add(options.config.management_key);
+  const args = [command];
+  for (const name of ["config", "catalog", "state"]) if (paths[name]) args.push(`--${name}`, paths[name]!);
+
+  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  let partial = "";
+  let killed = false;
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+    stdout += chunk;
+    if (!options.onLine || killed) return;
+    partial += chunk;
+    const lines = partial.split("\n");
+    partial = lines.pop()!;
+    for (const line of lines) {
+      if (options.onLine(line) === "kill") {
+        killed = true;
+        child.kill("SIGKILL");
+        break;
+      }
+    }
+  });
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on("close", (code, sig) => resolve([code, sig])));
+
+  for (const secret of knownSecrets) {
+    if (stdout.includes(secret) || stderr.includes(secret)) throw new Error(`The management key appeared in the output of \`${command}\``);
+  }
+  // A killed process may leave half a line; everything complete must still be valid.
+  const complete = killed ? stdout.slice(0, stdout.lastIndexOf("\n") + 1) : stdout;
+  return { exitCode, signal, stdout, stderr, messages: parseMessages(complete) };
+}
+
+export function emulatorConfig(emulator: Emulator, overrides: JsonObject = {}): JsonObject {
+  return { project_id: emulator.projectId, management_key: emulator.managementKey, base_url: emulator.url, ...overrides };
+}
+
+export function configuredCatalog(streams: string[], syncMode: "full_refresh" | "incremental" = "full_refresh"): JsonObject {
+  return {
+    streams: streams.map((name) => ({
+      stream: { name, json_schema: {}, supported_sync_modes: ["full_refresh", "incremental"] },
+      sync_mode: syncMode,
+      destination_sync_mode: syncMode === "incremental" ? "append_dedup" : "overwrite",
+    })),
+  };
+}
+
+export function records(result: RunResult, stream: string): JsonObject[] {
+  return result.messages.flatMap((m) => (m.type === "RECORD" && m.record.stream === stream ? [m.record.data] : []));
+}
+
+export function stateMessages(result: RunResult, stream?: string) {
+  return result.messages.flatMap((m) =>
+    m.type === "STATE" && (!stream || m.state.stream.stream_descriptor.name === stream) ? [m.state] : [],
+  );
+}
+
+/** The state file a host would pass next: the latest STATE of each stream. */
+export function nextState(...results: RunResult[]): unknown[] {
+  const latest = new Map<string, unknown>();
+  for (const result of results) for (const state of stateMessages(result)) latest.set(state.stream.stream_descriptor.name, state);
+  return [...latest.values()];
+}
+
+export function streamStatuses(result: RunResult, stream: string): string[] {
+  return result.messages.flatMap((m) =>
+    m.type === "TRACE" && m.trace.type === "STREAM_STATUS" && m.trace.stream_status.stream_descriptor.name === stream ? [m.trace.stream_status.status] : [],
+  );
+}
+
+export function errorTraces(result: RunResult) {
+  return result.messages.flatMap((m) => (m.type === "TRACE" && m.trace.type === "ERROR" ? [m.trace.error] : []));
+}
+
+export function logs(result: RunResult): { level: string; message: string }[] {
+  return result.messages.flatMap((m) => (m.type === "LOG" ? [m.log] : []));
+}
