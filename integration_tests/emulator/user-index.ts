@@ -58,6 +58,19 @@ export function firstIndexWhere<T>(items: readonly T[], lo: number, hi: number, 
   return lo;
 }
 
+/**
+ * Sorting a million objects by a comparator takes seconds; sorting an index array against a typed array of the
+ * lead time field, falling back to the full comparator only on ties, is several times faster.
+ */
+function sorted(users: DescopeUser[], lead: SortKey, compare: (a: DescopeUser, b: DescopeUser) => number): DescopeUser[] {
+  if (lead.field !== "createdTime" && lead.field !== "modifiedTime") return users.sort(compare);
+  const field = lead.field;
+  const leadTimes = Float64Array.from(users, (user) => (lead.desc ? -user[field] : user[field]));
+  const order = Uint32Array.from(users, (_, position) => position);
+  order.sort((x, y) => leadTimes[x] - leadTimes[y] || compare(users[x], users[y]));
+  return Array.from(order, (position) => users[position]);
+}
+
 interface View {
   population: Population;
   /** Undefined for insertion order (no sort requested). */
@@ -79,10 +92,9 @@ export class UserIndex {
     if (view) {
       this.views.delete(key); // re-insert below: most recently used last
     } else {
-      const users = this.allUsers().filter((user) => inPopulation(user, population));
       const compare = sort.length > 0 ? comparatorFor(sort) : undefined;
-      if (compare) users.sort(compare);
-      view = { population, compare, users };
+      const members = this.allUsers().filter((user) => inPopulation(user, population));
+      view = { population, compare, users: compare ? sorted(members, sort[0], compare) : members };
       if (this.views.size >= MAX_VIEWS) this.views.delete(this.views.keys().next().value as string);
     }
     this.views.set(key, view);

@@ -55,10 +55,20 @@ function inTimeRange(user: DescopeUser, { field, fromMs, toMs }: TimeRangeMs): b
   return (fromMs === undefined || timeMs >= fromMs) && (toMs === undefined || timeMs <= toMs);
 }
 
-function anyOf(values: string[] | undefined, read: (user: DescopeUser) => readonly (string | undefined)[]): UserPredicate | undefined {
+/** For single-valued fields; no per-user array, since a filter may scan a million users. */
+function oneOf(values: string[] | undefined, read: (user: DescopeUser) => string | undefined): UserPredicate | undefined {
   if (!values) return undefined;
   const wanted = new Set(values);
-  return (user) => read(user).some((value) => value !== undefined && wanted.has(value));
+  return (user) => {
+    const value = read(user);
+    return value !== undefined && wanted.has(value);
+  };
+}
+
+function anyOf(values: string[] | undefined, read: (user: DescopeUser) => readonly string[] | undefined): UserPredicate | undefined {
+  if (!values) return undefined;
+  const wanted = new Set(values);
+  return (user) => read(user)?.some((value) => wanted.has(value)) ?? false;
 }
 
 function customAttributesPredicate(body: JsonObject): UserPredicate | undefined {
@@ -97,13 +107,13 @@ function textPredicate(body: JsonObject): UserPredicate | undefined {
 function filterPredicates(body: JsonObject, timeRanges: TimeRangeMs[]): UserPredicate[] {
   const predicates: (UserPredicate | undefined)[] = [
     textPredicate(body),
-    anyOf(readStringArray(body, "userIds"), (user) => [user.userId]),
+    oneOf(readStringArray(body, "userIds"), (user) => user.userId),
     anyOf(readStringArray(body, "loginIds"), (user) => user.loginIds),
-    anyOf(readStringArray(body, "emails"), (user) => [user.email]),
-    anyOf(readStringArray(body, "phones"), (user) => [user.phone]),
-    anyOf(readStringArray(body, "statuses"), (user) => [user.status]),
-    anyOf(readStringArray(body, "tenantIds"), (user) => user.userTenants?.map((entry) => entry.tenantId) ?? []),
-    anyOf(readStringArray(body, "ssoAppIds"), (user) => user.ssoAppIds ?? []),
+    oneOf(readStringArray(body, "emails"), (user) => user.email),
+    oneOf(readStringArray(body, "phones"), (user) => user.phone),
+    oneOf(readStringArray(body, "statuses"), (user) => user.status),
+    anyOf(readStringArray(body, "tenantIds"), (user) => user.userTenants?.map((entry) => entry.tenantId)),
+    anyOf(readStringArray(body, "ssoAppIds"), (user) => user.ssoAppIds),
     anyOf(readStringArray(body, "roleNames"), (user) => [
       ...(user.roleNames ?? []),
       ...(user.userTenants?.flatMap((entry) => entry.roleNames ?? []) ?? []),
@@ -153,6 +163,10 @@ export function searchUsers({ request, store }: HandlerContext, forceTestUsersOn
   }
 
   const predicates = filterPredicates(body, timeRanges);
+  const matches = (user: DescopeUser) => {
+    for (const predicate of predicates) if (!predicate(user)) return false;
+    return true;
+  };
   if (predicates.length === 0) {
     return { body: { users: view.slice(start + offset, Math.min(end, start + offset + limit)), total: end - start } };
   }
@@ -160,7 +174,7 @@ export function searchUsers({ request, store }: HandlerContext, forceTestUsersOn
   let total = 0;
   for (let i = start; i < end; i++) {
     const user = view[i];
-    if (!predicates.every((predicate) => predicate(user))) continue;
+    if (!matches(user)) continue;
     if (total >= offset && users.length < limit) users.push(user);
     total++;
   }
