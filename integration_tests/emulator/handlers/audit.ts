@@ -6,39 +6,34 @@
 import { invalidRequest } from "../descope-error.js";
 import { bodyObject, readBoolean, readInt64, readNonNegativeInt, readString, readStringArray, type JsonObject, type Route } from "../route.js";
 import type { AuditEvent } from "../types.js";
+import { allOf, anyOf, oneOf, type Predicate } from "../filters.js";
 
 export const AUDIT_RETENTION_MS = 30 * 24 * 3600 * 1000;
 const MAX_PAGE_SIZE = 1000;
 
-type AuditPredicate = (event: AuditEvent) => boolean;
+type AuditPredicate = Predicate<AuditEvent>;
 
 function positiveOrUnset(body: JsonObject, field: string): number | undefined {
   const value = readInt64(body, field);
   return value !== undefined && value > 0 ? value : undefined;
 }
 
-function anyOf(values: string[] | undefined, read: (event: AuditEvent) => readonly (string | undefined)[]): AuditPredicate | undefined {
-  if (!values) return undefined;
-  const wanted = new Set(values);
-  return (event) => read(event).some((value) => value !== undefined && wanted.has(value));
-}
-
 function auditPredicates(body: JsonObject): AuditPredicate[] {
   const excludedActions = new Set(readStringArray(body, "excludedActions") ?? []);
   const text = readString(body, "text")?.toLowerCase();
   const tenants = readStringArray(body, "tenants");
-  const tenantFilter = anyOf(tenants, (event) => event.tenants ?? []);
+  const tenantFilter = anyOf(tenants, (event: AuditEvent) => event.tenants);
   const noTenants = readBoolean(body, "noTenants");
   const predicates: (AuditPredicate | undefined)[] = [
-    anyOf(readStringArray(body, "userIds"), (event) => [event.userId]),
-    anyOf(readStringArray(body, "actorIds"), (event) => [event.actorId]),
-    anyOf(readStringArray(body, "actions"), (event) => [event.action]),
+    oneOf(readStringArray(body, "userIds"), (event: AuditEvent) => event.userId),
+    oneOf(readStringArray(body, "actorIds"), (event: AuditEvent) => event.actorId),
+    oneOf(readStringArray(body, "actions"), (event: AuditEvent) => event.action),
     excludedActions.size ? (event) => !excludedActions.has(event.action) : undefined,
-    anyOf(readStringArray(body, "devices"), (event) => [event.device]),
-    anyOf(readStringArray(body, "methods"), (event) => [event.method]),
-    anyOf(readStringArray(body, "geos"), (event) => [event.geo]),
-    anyOf(readStringArray(body, "remoteAddresses"), (event) => [event.remoteAddress]),
-    anyOf(readStringArray(body, "externalIds"), (event) => event.externalIds ?? []),
+    oneOf(readStringArray(body, "devices"), (event: AuditEvent) => event.device),
+    oneOf(readStringArray(body, "methods"), (event: AuditEvent) => event.method),
+    oneOf(readStringArray(body, "geos"), (event: AuditEvent) => event.geo),
+    oneOf(readStringArray(body, "remoteAddresses"), (event: AuditEvent) => event.remoteAddress),
+    anyOf(readStringArray(body, "externalIds"), (event: AuditEvent) => event.externalIds),
     tenantFilter && ((event) => tenantFilter(event) || (noTenants && !event.tenants?.length)),
     text ? (event) => JSON.stringify(event).toLowerCase().includes(text) : undefined,
   ];
@@ -60,11 +55,11 @@ export const auditRoutes: Route[] = [
       }
       const size = Math.min(readNonNegativeInt(body, "size") || MAX_PAGE_SIZE, MAX_PAGE_SIZE);
       const page = readNonNegativeInt(body, "page");
-      const predicates = auditPredicates(body);
+      const wanted = allOf(auditPredicates(body));
       const lowerMs = fromMs ?? oldestSearchableMs;
       const matches = store.auditEvents.filter((event) => {
         const occurredMs = Number(event.occurred);
-        return occurredMs >= lowerMs && (toMs === undefined || occurredMs <= toMs) && predicates.every((predicate) => predicate(event));
+        return occurredMs >= lowerMs && (toMs === undefined || occurredMs <= toMs) && wanted(event);
       });
       if (!readBoolean(body, "oldestFirst")) matches.reverse();
       return { body: { audits: matches.slice(page * size, (page + 1) * size), total: matches.length } };

@@ -18,12 +18,13 @@ import {
   type Reply,
   type Route,
 } from "../route.js";
+import { allOf, anyOf, oneOf, type Predicate } from "../filters.js";
 import { firstIndexWhere, USER_FIELDS, type Population, type SortKey } from "../user-index.js";
 import type { DescopeUser } from "../types.js";
 
 const DEFAULT_LIMIT = 100;
 
-type UserPredicate = (user: DescopeUser) => boolean;
+type UserPredicate = Predicate<DescopeUser>;
 type TimeField = "createdTime" | "modifiedTime";
 
 interface TimeRangeMs {
@@ -53,22 +54,6 @@ function readTimeRanges(body: JsonObject): TimeRangeMs[] {
 function inTimeRange(user: DescopeUser, { field, fromMs, toMs }: TimeRangeMs): boolean {
   const timeMs = user[field] * 1000;
   return (fromMs === undefined || timeMs >= fromMs) && (toMs === undefined || timeMs <= toMs);
-}
-
-/** For single-valued fields; no per-user array, since a filter may scan a million users. */
-function oneOf(values: string[] | undefined, read: (user: DescopeUser) => string | undefined): UserPredicate | undefined {
-  if (!values) return undefined;
-  const wanted = new Set(values);
-  return (user) => {
-    const value = read(user);
-    return value !== undefined && wanted.has(value);
-  };
-}
-
-function anyOf(values: string[] | undefined, read: (user: DescopeUser) => readonly string[] | undefined): UserPredicate | undefined {
-  if (!values) return undefined;
-  const wanted = new Set(values);
-  return (user) => read(user)?.some((value) => wanted.has(value)) ?? false;
 }
 
 function customAttributesPredicate(body: JsonObject): UserPredicate | undefined {
@@ -114,7 +99,7 @@ function filterPredicates(body: JsonObject, timeRanges: TimeRangeMs[]): UserPred
     oneOf(readStringArray(body, "statuses"), (user) => user.status),
     anyOf(readStringArray(body, "tenantIds"), (user) => user.userTenants?.map((entry) => entry.tenantId)),
     anyOf(readStringArray(body, "ssoAppIds"), (user) => user.ssoAppIds),
-    anyOf(readStringArray(body, "roleNames"), (user) => [
+    anyOf(readStringArray(body, "roleNames"), (user: DescopeUser) => [
       ...(user.roleNames ?? []),
       ...(user.userTenants?.flatMap((entry) => entry.roleNames ?? []) ?? []),
     ]),
@@ -163,10 +148,7 @@ export function searchUsers({ request, store }: HandlerContext, forceTestUsersOn
   }
 
   const predicates = filterPredicates(body, timeRanges);
-  const matches = (user: DescopeUser) => {
-    for (const predicate of predicates) if (!predicate(user)) return false;
-    return true;
-  };
+  const matches = allOf(predicates);
   if (predicates.length === 0) {
     return { body: { users: view.slice(start + offset, Math.min(end, start + offset + limit)), total: end - start } };
   }
