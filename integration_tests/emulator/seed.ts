@@ -289,7 +289,7 @@ function seedAccessKeys(random: Random, tenants: Tenant[], users: DescopeUser[],
     { id: descopeId("K2", random), name: "Expired import key", description: "One-off migration", status: "inactive", createdTime: seededAtS - 700 * DAY_S, expireTime: seededAtS - 600 * DAY_S, clientId: descopeId("", random), permittedIps: ["10.0.0.0/8"], editable: true },
   ];
   for (const tenant of tenants.slice(0, 8)) {
-    keys.push({
+    const key: AccessKey = {
       id: descopeId("K2", random),
       name: `${tenant.name} integration`,
       keyTenants: [{ tenantId: tenant.id, tenantName: tenant.name, roleNames: ["Viewer"] }],
@@ -298,8 +298,9 @@ function seedAccessKeys(random: Random, tenants: Tenant[], users: DescopeUser[],
       expireTime: seededAtS + 365 * DAY_S,
       createdBy: admin,
       clientId: descopeId("", random),
-      boundUserId: random.chance(0.5) ? random.pick(users)?.userId : undefined,
-    });
+    };
+    if (users.length && random.chance(0.5)) key.boundUserId = random.pick(users).userId;
+    keys.push(key);
   }
   return keys;
 }
