@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { JsonObject } from "../src/cdk/protocol.js";
-import { startEmulator, type Emulator } from "./emulator/server.js";
-import { configuredCatalog, emulatorConfig, nextState, records, runConnector, stateMessages, streamStatuses } from "./helpers/connector.js";
+import type { Emulator } from "./emulator/server.js";
+import { scaledEmulator, configuredCatalog, emulatorConfig, nextState, records, runConnector, stateMessages, expectLifecycle } from "./helpers/connector.js";
 
 let emulator: Emulator | undefined;
 afterEach(async () => {
@@ -20,7 +20,7 @@ function lastVersions(...batches: JsonObject[][]): Map<string, JsonObject> {
 
 describe("users and test_users", () => {
   it("a full refresh emits every user exactly as Descope returns it, test users only in test_users", async () => {
-    emulator = await startEmulator({ users: 1200, testUsers: 30 });
+    emulator = await scaledEmulator({ users: 1200, testUsers: 30 });
     const result = await runConnector("read", {
       config: emulatorConfig(emulator, { page_size: 250 }),
       catalog: configuredCatalog(["users", "test_users"]),
@@ -30,14 +30,14 @@ describe("users and test_users", () => {
     expect(users).toHaveLength(1200);
     expect(byId(users)).toEqual(byId(emulator.store.users as unknown as JsonObject[]));
     expect(byId(records(result, "test_users"))).toEqual(byId(emulator.store.testUsers as unknown as JsonObject[]));
-    expect(streamStatuses(result, "users")).toEqual(["STARTED", "RUNNING", "COMPLETE"]);
+    expectLifecycle(result, "users", "COMPLETE");
     // Full refresh keeps no cursor: one final, empty state per stream.
     expect(stateMessages(result, "users").map((s) => s.stream.stream_state)).toEqual([{}]);
     expect(result.messages.some((m) => m.type === "TRACE" && m.trace.type === "ESTIMATE" && m.trace.estimate.row_estimate === 1200)).toBe(true);
   });
 
   it("a second incremental read returns only what changed (plus the boundary second, re-read on purpose)", async () => {
-    emulator = await startEmulator({ users: 800, testUsers: 10 });
+    emulator = await scaledEmulator({ users: 800, testUsers: 10 });
     const config = emulatorConfig(emulator, { page_size: 100 });
     const catalog = configuredCatalog(["users", "test_users"], "incremental");
     const first = await runConnector("read", { config, catalog });
@@ -60,7 +60,7 @@ describe("users and test_users", () => {
   });
 
   it("an edit during the sync is not lost: across that sync and the next, every user's final version is emitted", async () => {
-    emulator = await startEmulator({ users: 3000, testUsers: 0, seed: 7 });
+    emulator = await scaledEmulator({ users: 3000, testUsers: 0, seed: 7 });
     const store = emulator.store;
     let searches = 0;
     emulator.onRequest((request) => {
@@ -85,7 +85,7 @@ describe("users and test_users", () => {
   });
 
   it("the same edits make a plain page/offset loop skip unchanged users (why the scan uses a moving anchor)", async () => {
-    emulator = await startEmulator({ users: 3000, testUsers: 0, seed: 7 });
+    emulator = await scaledEmulator({ users: 3000, testUsers: 0, seed: 7 });
     const store = emulator.store;
     const seen = new Set<string>();
     const sort = [{ field: "modifiedTime", desc: false }, { field: "userId", desc: false }];
@@ -107,15 +107,14 @@ describe("users and test_users", () => {
   });
 
   it("a read resumed from a mid-stream STATE finishes without losing records and re-reads little", async () => {
-    emulator = await startEmulator({ users: 1000, testUsers: 0, seed: 3 });
+    emulator = await scaledEmulator({ users: 1000, testUsers: 0, seed: 3 });
     const config = emulatorConfig(emulator, { page_size: 100 });
     const catalog = configuredCatalog(["users"], "incremental");
     const full = await runConnector("read", { config, catalog });
     const midState = stateMessages(full, "users")[4]!;
     // Records the first run delivered up to (and covered by) that state.
-    const states = full.messages.filter((m) => m.type === "RECORD" || m.type === "STATE");
-    const upTo = states.indexOf(full.messages.find((m) => m.type === "STATE" && m.state === midState)!);
-    const delivered = states.slice(0, upTo).flatMap((m) => (m.type === "RECORD" ? [m.record.data] : []));
+    const upTo = full.messages.findIndex((m) => m.type === "STATE" && m.state === midState);
+    const delivered = full.messages.slice(0, upTo).flatMap((m) => (m.type === "RECORD" && m.record.stream === "users" ? [m.record.data] : []));
 
     const resumed = await runConnector("read", { config, catalog, state: [midState] });
     expect(resumed.exitCode).toBe(0);
@@ -126,7 +125,7 @@ describe("users and test_users", () => {
   });
 
   it("more users in one second than fit on a page (a bulk import) are all delivered, once each", async () => {
-    emulator = await startEmulator({ users: 1500, testUsers: 0, bulkImportUsers: 1100 });
+    emulator = await scaledEmulator({ users: 1500, testUsers: 0, bulkImportUsers: 1100 });
     const result = await runConnector("read", {
       config: emulatorConfig(emulator, { page_size: 250 }),
       catalog: configuredCatalog(["users"], "incremental"),
@@ -138,7 +137,7 @@ describe("users and test_users", () => {
   });
 
   it("a cursor far in the future yields no records and still a state (the acceptance tests' abnormal state)", async () => {
-    emulator = await startEmulator({ users: 50, testUsers: 5 });
+    emulator = await scaledEmulator({ users: 50, testUsers: 5 });
     const state = ["users", "test_users"].map((name) => ({ type: "STREAM", stream: { stream_descriptor: { name }, stream_state: { modifiedTime: 32503680000 } } }));
     const result = await runConnector("read", {
       config: emulatorConfig(emulator),
@@ -152,7 +151,7 @@ describe("users and test_users", () => {
   });
 
   it("start_date bounds the first incremental sync", async () => {
-    emulator = await startEmulator({ users: 400, testUsers: 0 });
+    emulator = await scaledEmulator({ users: 400, testUsers: 0 });
     const median = [...emulator.store.users].sort((a, b) => a.modifiedTime - b.modifiedTime)[200]!.modifiedTime;
     const result = await runConnector("read", {
       config: emulatorConfig(emulator, { start_date: new Date(median * 1000).toISOString().replace(/\.\d{3}Z$/, "Z") }),

@@ -4,10 +4,29 @@ import { join } from "node:path";
 import { packageRoot } from "../../src/cdk/package-root.js";
 import type { AirbyteMessage, JsonObject } from "../../src/cdk/protocol.js";
 import { inputFiles, parseMessages } from "../../src/cdk/test-support.js";
-import type { Emulator } from "../emulator/server.js";
+import { startEmulator, type Emulator, type EmulatorOptions } from "../emulator/server.js";
 
 const ROOT = packageRoot(import.meta.url);
 export const SOURCE_BIN = join(ROOT, "dist", "bin", "source-descope.js");
+
+/**
+ * Tests run Descope's one-minute rate windows, backoffs and Retry-After waits 100 times faster: the connector
+ * through its time-scale knob, the emulator through `scaledEmulator` below. Ratios, not durations, are tested.
+ */
+export const TEST_TIME_SCALE = 0.01;
+
+/** An emulator whose rate-limit windows run at the tests' time scale (Descope's real limits per window). */
+export function scaledEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const windowMs = 60_000 * TEST_TIME_SCALE;
+  return startEmulator({
+    rateLimits: {
+      userSearch: { limit: 200, windowMs },
+      management: { limit: 100, windowMs },
+      audit: { limit: 10, windowMs },
+    },
+    ...options,
+  });
+}
 
 /** Every management key any test run used; each run's whole output is checked against all of them. */
 const knownSecrets = new Set<string>();
@@ -46,7 +65,7 @@ export async function runConnector(command: string, options: RunOptions = {}): P
   const args = [command];
   for (const name of ["config", "catalog", "state"]) if (paths[name]) args.push(`--${name}`, paths[name]!);
 
-  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, SOURCE_DESCOPE_TIME_SCALE: String(TEST_TIME_SCALE), ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   let partial = "";
@@ -111,6 +130,14 @@ export function streamStatuses(result: RunResult, stream: string): string[] {
   return result.messages.flatMap((m) =>
     m.type === "TRACE" && m.trace.type === "STREAM_STATUS" && m.trace.stream_status.stream_descriptor.name === stream ? [m.trace.stream_status.status] : [],
   );
+}
+
+/** The CAT's rule: STARTED first, the given final status last, only RUNNING (possibly rate-limited) between. */
+export function expectLifecycle(result: RunResult, stream: string, final: "COMPLETE" | "INCOMPLETE"): void {
+  const statuses = streamStatuses(result, stream);
+  const ok =
+    statuses.length >= 3 && statuses[0] === "STARTED" && statuses.at(-1) === final && statuses.slice(1, -1).every((s) => s === "RUNNING");
+  if (!ok) throw new Error(`Stream ${stream} had statuses ${statuses.join(", ")}; expected STARTED, RUNNING…, ${final}`);
 }
 
 export function errorTraces(result: RunResult) {

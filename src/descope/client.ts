@@ -39,6 +39,7 @@ const RETRYABLE_STATUSES = new Set([408, 500, 502, 503, 504, 520, 521, 522, 524,
 const DEFAULT_RETRY_AFTER_S = 60;
 const MAX_RETRY_AFTER_S = 600;
 const MAX_BACKOFF_MS = 60_000;
+const WINDOW_SAFETY_FACTOR = 1.03;
 
 /** The SDKs' rule: 32-character project IDs carry their region in characters 1–4. */
 export function baseUrlForProject(projectId: string): string {
@@ -90,8 +91,9 @@ export class DescopeClient {
     const scale = options.timeScale ?? 1;
     this.sleep = (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms * scale)));
     const scaledNow = (): number => Date.now() / scale;
+    // A window slightly longer than Descope's minute absorbs the gap between when we send and when it counts.
     const budget = (bucket: Bucket): RateBudget =>
-      new RateBudget(bucket, options.requestsPerMinute[bucket], 60_000, scaledNow, this.sleep);
+      new RateBudget(bucket, options.requestsPerMinute[bucket], 60_000 * WINDOW_SAFETY_FACTOR, scaledNow, this.sleep);
     this.budgets = { userSearch: budget("userSearch"), audit: budget("audit"), management: budget("management") };
     this.dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: options.maxConnections });
     this.headers = {

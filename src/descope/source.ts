@@ -3,8 +3,17 @@ import type { Runtime, Source } from "../cdk/source.js";
 import type { Stream } from "../cdk/stream.js";
 import { DescopeClient } from "./client.js";
 import { spec, type DescopeConfig } from "./spec.js";
+import { accessKeysStream } from "./streams/access-keys.js";
+import { analyticsStream } from "./streams/analytics.js";
+import { auditEventsStream } from "./streams/audit-events.js";
+import { customAttributesStream } from "./streams/custom-attributes.js";
+import { groupsStream } from "./streams/groups.js";
 import { loginHistoryStream } from "./streams/login-history.js";
+import { permissionsStream } from "./streams/permissions.js";
 import { providerTokensStream } from "./streams/provider-tokens.js";
+import { rolesStream } from "./streams/roles.js";
+import { ssoApplicationsStream } from "./streams/sso-applications.js";
+import { tenantsStream } from "./streams/tenants.js";
 import { testUsersStream, usersStream } from "./streams/users.js";
 
 /**
@@ -72,6 +81,15 @@ export const descopeSource: Source<DescopeConfig> = {
       testUsersStream(client, { pageSize, startDateS }),
       loginHistoryStream(client, { pageSize, concurrency, startDateS }),
       providerTokensStream(client, { pageSize, concurrency, includeTokenValues: config.include_provider_token_values }),
+      auditEventsStream(client, { startDateMs: startDateS === undefined ? undefined : startDateS * 1000 }),
+      tenantsStream(client),
+      rolesStream(client),
+      permissionsStream(client),
+      accessKeysStream(client),
+      groupsStream(client, { concurrency }),
+      ssoApplicationsStream(client),
+      customAttributesStream(client),
+      analyticsStream(client),
     ];
   },
 };

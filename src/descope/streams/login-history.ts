@@ -1,10 +1,10 @@
-import { createHash } from "node:crypto";
 import { systemError } from "../../cdk/errors.js";
 import type { JsonObject } from "../../cdk/protocol.js";
 import { checkpoint, type Stream } from "../../cdk/stream.js";
 import type { DescopeClient } from "../client.js";
 import { chunk, mapConcurrent } from "../concurrency.js";
 import { loadSchema } from "../schemas.js";
+import { syntheticId } from "../synthetic-id.js";
 import { scanUsers, type ScanPosition } from "../user-scan.js";
 
 /** Descope documents no maximum; one call per 100 users is what the SDK examples and our peers use. */
@@ -92,6 +92,5 @@ async function fetchHistory(client: DescopeClient, userIds: string[]): Promise<L
 
 /** Logins have no ID of their own; the same login always hashes to the same key, so re-reads deduplicate. */
 function loginId(login: Login): string {
-  const parts = [login.userId, login.loginTime, login.ip, login.city, login.country, login.selectedTenant];
-  return createHash("sha256").update(JSON.stringify(parts.map((part) => part ?? null))).digest("hex").slice(0, 32);
+  return syntheticId([login.userId, login.loginTime, login.ip, login.city, login.country, login.selectedTenant]);
 }

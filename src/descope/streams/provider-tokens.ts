@@ -1,7 +1,7 @@
 import type { JsonObject } from "../../cdk/protocol.js";
 import type { Stream } from "../../cdk/stream.js";
 import { DescopeApiError, type DescopeClient } from "../client.js";
-import { mapConcurrent } from "../concurrency.js";
+import { chunk, mapConcurrent } from "../concurrency.js";
 import { loadSchema } from "../schemas.js";
 import { scanUsers, type DescopeUser } from "../user-scan.js";
 
@@ -9,6 +9,7 @@ import { scanUsers, type DescopeUser } from "../user-scan.js";
 const NO_TOKEN_STATUSES = new Set([400, 404]);
 /** This many "no token" answers before the first token means the project does not store provider tokens. */
 const UNAVAILABLE_AFTER = 20;
+const REQUESTS_PER_ROUND_PER_SLOT = 5;
 
 interface TokenRequest {
   user: DescopeUser;
@@ -41,22 +42,24 @@ export function providerTokensStream(
         pageSize: settings.pageSize,
       });
       for await (const page of scan) {
-        const requests = page.users.flatMap(tokenRequests);
-        const answers = await mapConcurrent(requests, settings.concurrency, (request) => fetchToken(client, request, settings.includeTokenValues));
-        for (const answer of answers) {
-          if (answer === undefined) {
-            noToken++;
-            continue;
+        // Small rounds, so a project without stored tokens is recognised after a few calls, not a page of them.
+        for (const round of chunk(page.users.flatMap(tokenRequests), settings.concurrency * REQUESTS_PER_ROUND_PER_SLOT)) {
+          const answers = await mapConcurrent(round, settings.concurrency, (request) => fetchToken(client, request, settings.includeTokenValues));
+          for (const answer of answers) {
+            if (answer === undefined) {
+              noToken++;
+              continue;
+            }
+            tokensFound++;
+            yield answer;
           }
-          tokensFound++;
-          yield answer;
-        }
-        if (tokensFound === 0 && noToken >= UNAVAILABLE_AFTER) {
-          context.log.warn(
-            `Descope returned no provider token for the first ${noToken} user/provider pairs: provider token management ` +
-              `("Manage tokens from provider" in the social login settings) looks turned off for this project, so provider_tokens is empty.`,
-          );
-          return;
+          if (tokensFound === 0 && noToken >= UNAVAILABLE_AFTER) {
+            context.log.warn(
+              `Descope returned no provider token for the first ${noToken} user/provider pairs: provider token management ` +
+                `("Manage tokens from provider" in the social login settings) looks turned off for this project, so provider_tokens is empty.`,
+            );
+            return;
+          }
         }
       }
       if (noToken > 0) context.log.info(`provider_tokens: ${noToken} user/provider pairs had no stored token.`);
