@@ -38,6 +38,7 @@ export class MessageWriter {
   private pending = "";
   private closed = false;
   private drainWaiter: Promise<void> | undefined;
+  private idleFlush: NodeJS.Immediate | undefined;
 
   constructor(
     private readonly out: Writable,
@@ -54,7 +55,20 @@ export class MessageWriter {
     if (this.closed) throw new OutputClosedError();
     this.pending += JSON.stringify(message) + "\n";
     if (this.pending.length >= CHUNK_BYTES) return this.flushPending();
+    this.idleFlush ??= setImmediate(() => this.flushWhenIdle());
     return undefined;
+  }
+
+  /**
+   * Lines are gathered into chunks, but never held past the moment the connector stops producing: a STATE or a
+   * "rate limited, waiting" status written just before a long wait must reach the host before the wait (and
+   * survive a kill during it). While the pipe is full nothing extra is pushed; the next full chunk awaits drain.
+   */
+  private flushWhenIdle(): void {
+    this.idleFlush = undefined;
+    if (this.closed || this.drainWaiter || this.pending.length === 0) return;
+    // A reader that went away is reported to whoever writes next.
+    this.flushPending()?.catch(() => {});
   }
 
   async flush(): Promise<void> {
@@ -63,6 +77,8 @@ export class MessageWriter {
 
   /** Ends stdout and resolves once everything written has reached the pipe. */
   async close(): Promise<void> {
+    if (this.idleFlush) clearImmediate(this.idleFlush);
+    this.idleFlush = undefined;
     await this.flush();
     if (this.closed) return;
     await new Promise<void>((resolve) => this.out.end(resolve));
