@@ -188,6 +188,18 @@ describe("Airbyte conventions", () => {
     expect(validate(invalid), JSON.stringify(validate.errors)).toBe(true);
   });
 
+  it("docs/descope.md documents every stream and has a changelog entry for this version", () => {
+    const doc = read("docs/descope.md");
+    for (const heading of ["## Prerequisites", "## Setup guide", "## Supported sync modes", "## Supported Streams", "## Changelog"]) expect(doc).toContain(heading);
+    const catalog = readJson<{ streams: { stream: { name: string }; primary_key: string[][] }[] }>("integration_tests/configured_catalog.json");
+    for (const { stream, primary_key } of catalog.streams) {
+      const row = doc.split("\n").find((line) => line.startsWith(`| \`${stream.name}\` |`));
+      expect(row, `docs/descope.md has no row for stream ${stream.name}`).toBeDefined();
+      expect(row).toContain(primary_key.map(([key]) => `\`${key}\``).join(", "));
+    }
+    expect(doc).toMatch(new RegExp(`^\\| ${metadata().data.dockerImageTag.replace(/\./g, "\\.")} \\|`, "m"));
+  });
+
   it("runs as PyAirbyte runs a local executable: --state [] , read-only files and folder, incremental asked for every stream", async () => {
     emulator = await startEmulator({ users: 25, testUsers: 2, tenants: 2, auditEvents: 20 });
     const config = emulatorConfig(emulator);
