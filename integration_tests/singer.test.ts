@@ -294,3 +294,18 @@ describe("tap-descope (Singer)", () => {
     expect(messages.at(-1)?.type).toBe("STATE");
   });
 });
+
+describe("examples/meltano", () => {
+  it("the native-tap meltano.yml declares exactly the tap's settings, its capabilities, and the key as sensitive", async () => {
+    const { parse } = await import("yaml");
+    const project = parse(readFileSync(join(ROOT, "examples", "meltano", "meltano.yml"), "utf8")) as {
+      plugins: { extractors: { name: string; executable: string; capabilities: string[]; settings: { name: string; sensitive?: boolean }[] }[] };
+    };
+    const tap = project.plugins.extractors.find((plugin) => plugin.name === "tap-descope")!;
+    expect(tap.executable).toBe("tap-descope");
+    const about = JSON.parse((await runTap(["--about", "--format", "json"])).stdout) as { capabilities: string[]; settings: { properties: Record<string, JsonObject> } };
+    expect(tap.capabilities).toEqual(about.capabilities);
+    expect(tap.settings.map((setting) => setting.name)).toEqual(Object.keys(about.settings.properties));
+    for (const setting of tap.settings) expect(Boolean(setting.sensitive), setting.name).toBe(about.settings.properties[setting.name]!.secret === true);
+  });
+});
