@@ -7,8 +7,10 @@ import { syntheticId } from "../synthetic-id.js";
 
 /** Descope serves the last 30 days of audit events and rejects a `from` older than that. */
 const RETENTION_MS = 30 * 24 * 3600 * 1000;
-/** How far inside the 30-day edge reading starts: the edge moves on while a sync runs, and clocks differ. */
+/** How far inside the 30-day edge reading starts, when it must start there: the edge moves on while a sync runs. */
 const RETENTION_MARGIN_MS = 10 * 60 * 1000;
+/** A `from` this close to the edge may already be refused: our clock and Descope's need not agree. */
+const CLOCK_SKEW_MS = 60 * 1000;
 /** The window ends this long before the sync starts, so events still being written land in the next sync. */
 const WINDOW_END_LAG_MS = 60 * 1000;
 /** Descope's maximum (and default) page size. */
@@ -87,10 +89,13 @@ function startPosition(saved: AuditPosition | undefined, startDateMs: number | u
   return { occurredMs: Math.max(startDateMs ?? 0, oldestMs) };
 }
 
-/** Descope would reject a `from` older than 30 days; the events before the edge are gone, which the user must hear about. */
+/**
+ * Descope refuses a `from` older than 30 days. A position that old (a stale saved cursor, or a backfill the edge
+ * overtook) moves inside the edge, and the events skipped are gone for good, which the user must hear about.
+ */
 function clampToRetention(position: AuditPosition, log: StreamContext["log"]): AuditPosition {
+  if (position.occurredMs >= Date.now() - RETENTION_MS + CLOCK_SKEW_MS) return position;
   const oldestMs = oldestReadableMs();
-  if (position.occurredMs >= oldestMs) return position;
   log.warn(
     `audit_events: events from ${iso(position.occurredMs)} to ${iso(oldestMs)} were lost between syncs: Descope keeps audit events ` +
       `for 30 days only and the last sync reached ${iso(position.occurredMs)}. Continuing from ${iso(oldestMs)}; sync at least every few weeks to avoid gaps.`,
