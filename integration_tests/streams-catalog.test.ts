@@ -1,0 +1,157 @@
+import { Ajv } from "ajv";
+import addFormats from "ajv-formats";
+import { afterEach, describe, expect, it } from "vitest";
+import type { JsonObject } from "../src/cdk/protocol.js";
+import { startEmulator, type Emulator } from "./emulator/server.js";
+import { configuredCatalog, emulatorConfig, logs, records, runConnector, streamStatuses } from "./helpers/connector.js";
+
+let emulator: Emulator | undefined;
+afterEach(async () => {
+  await emulator?.close();
+  emulator = undefined;
+});
+
+/** The streams issue #3 added: every Descope resource a warehouse user wants beyond users. */
+const PROJECT_STREAMS = ["tenants", "roles", "permissions", "access_keys", "groups", "sso_applications", "custom_attributes"];
+const NEW_STREAMS = ["audit_events", ...PROJECT_STREAMS, "analytics"];
+
+/** Records as they travel as JSON: fields holding `undefined` in the store are simply absent. */
+const asJson = (rows: readonly unknown[]) => JSON.parse(JSON.stringify(rows)) as JsonObject[];
+
+function byKey(rows: readonly JsonObject[], key: string[]): Map<string, JsonObject> {
+  const keyed = new Map(rows.map((row) => [JSON.stringify(key.map((field) => row[field])), row]));
+  expect(keyed.size, `duplicate ${key.join("+")} keys`).toBe(rows.length);
+  return keyed;
+}
+
+async function discoveredSchemas(config: JsonObject): Promise<Map<string, JsonObject>> {
+  const discover = await runConnector("discover", { config });
+  expect(discover.exitCode).toBe(0);
+  const catalog = discover.messages.find((m) => m.type === "CATALOG")!;
+  return new Map(catalog.catalog.streams.map((stream) => [stream.name, stream.json_schema as JsonObject]));
+}
+
+describe("full-refresh streams: records equal the emulator's data", () => {
+  it("tenants, roles, permissions, access keys, groups, SSO apps and custom attributes, keyed as discovered", async () => {
+    emulator = await startEmulator({ users: 150, tenants: 7 });
+    const store = emulator.store;
+    const config = emulatorConfig(emulator);
+    const result = await runConnector("read", { config, catalog: configuredCatalog(PROJECT_STREAMS) });
+    expect(result.exitCode).toBe(0);
+    for (const stream of PROJECT_STREAMS) expect(streamStatuses(result, stream)).toEqual(["STARTED", "RUNNING", "COMPLETE"]);
+
+    expect(byKey(records(result, "tenants"), ["id"])).toEqual(byKey(asJson(store.tenants), ["id"]));
+    const expectedRoles = asJson(store.roles).map((role) => ({ ...role, tenantId: role.tenantId ?? "" }));
+    expect(expectedRoles.some((role) => role.tenantId === "")).toBe(true);
+    expect(byKey(records(result, "roles"), ["tenantId", "name"])).toEqual(byKey(expectedRoles, ["tenantId", "name"]));
+    expect(byKey(records(result, "permissions"), ["name"])).toEqual(byKey(asJson(store.permissions), ["name"]));
+    expect(byKey(records(result, "access_keys"), ["id"])).toEqual(byKey(asJson(store.accessKeys), ["id"]));
+    expect(byKey(records(result, "groups"), ["tenantId", "id"])).toEqual(byKey(asJson(store.groups), ["tenantId", "id"]));
+    expect(byKey(records(result, "sso_applications"), ["id"])).toEqual(byKey(asJson(store.ssoApps), ["id"]));
+    expect(byKey(records(result, "custom_attributes"), ["name"])).toEqual(byKey(asJson(store.customAttributes), ["name"]));
+
+    // The primary keys the host is told about are the ones the records were checked by.
+    const discover = await runConnector("discover", { config });
+    const keys = Object.fromEntries(
+      discover.messages.flatMap((m) => (m.type === "CATALOG" ? m.catalog.streams.map((s) => [s.name, s.source_defined_primary_key]) : [])),
+    );
+    expect(keys).toMatchObject({
+      tenants: [["id"]],
+      roles: [["tenantId"], ["name"]],
+      permissions: [["name"]],
+      access_keys: [["id"]],
+      groups: [["tenantId"], ["id"]],
+      sso_applications: [["id"]],
+      custom_attributes: [["name"]],
+      audit_events: [["ID"]],
+      analytics: [["id"]],
+    });
+  });
+
+  it("groups answered in the OpenAPI's {groups: [...]} wrapper read the same as the bare array", async () => {
+    emulator = await startEmulator({ users: 80, tenants: 4, groupsWrapper: true });
+    const result = await runConnector("read", { config: emulatorConfig(emulator), catalog: configuredCatalog(["groups"]) });
+    expect(result.exitCode).toBe(0);
+    expect(byKey(records(result, "groups"), ["tenantId", "id"])).toEqual(byKey(asJson(emulator.store.groups), ["tenantId", "id"]));
+  });
+
+  it("analytics: one daily row per dimension combination over the last 12 months, counts adding up to the raw samples", async () => {
+    emulator = await startEmulator({ users: 50, tenants: 3 });
+    const result = await runConnector("read", { config: emulatorConfig(emulator), catalog: configuredCatalog(["analytics"]) });
+    expect(result.exitCode).toBe(0);
+    const rows = records(result, "analytics");
+    const request = emulator.requests.find((r) => r.path === "/v1/mgmt/analytics/search")!.body as { from: number; to: number; groupByCreated: string };
+    expect(request.groupByCreated).toBe("d");
+    expect(Date.now() - request.from).toBeLessThan(366 * 24 * 3600 * 1000);
+    expect(request.from % (24 * 3600 * 1000)).toBe(0);
+
+    // The emulator's own answer to the same request, keyed like the stream.
+    const answer = await fetch(`${emulator.url}/v1/mgmt/analytics/search`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${emulator.projectId}:${emulator.managementKey}` },
+      body: JSON.stringify(request),
+    });
+    const { analytics } = (await answer.json()) as { analytics: JsonObject[] };
+    expect(rows.map(({ id: _id, ...row }) => row)).toEqual(analytics);
+    expect(new Set(rows.map((row) => row.id)).size).toBe(rows.length);
+
+    const inWindow = emulator.store.analyticsSamples.filter((s) => s.createdMs >= request.from && s.createdMs <= request.to);
+    const sampleTotal = inWindow.reduce((sum, s) => sum + s.count, 0);
+    expect(rows.reduce((sum, row) => sum + Number(row.cnt), 0)).toBe(sampleTotal);
+    expect(rows.every((row) => Number(row.created) % (24 * 3600 * 1000) === 0)).toBe(true);
+  });
+});
+
+describe("schemas", () => {
+  it("every record of every stream validates against its discovered schema with additionalProperties: false forced", async () => {
+    emulator = await startEmulator({ users: 150, testUsers: 10, tenants: 6, auditEvents: 400 });
+    const config = emulatorConfig(emulator, { include_provider_token_values: true });
+    const schemas = await discoveredSchemas(config);
+    const streams = [...schemas.keys()];
+    expect(streams).toEqual(expect.arrayContaining([...NEW_STREAMS, "users", "test_users", "login_history", "provider_tokens"]));
+
+    const result = await runConnector("read", { config, catalog: configuredCatalog(streams) });
+    expect(result.exitCode).toBe(0);
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    addFormats.default(ajv);
+    for (const [stream, schema] of schemas) {
+      const validate = ajv.compile({ ...schema, additionalProperties: false });
+      const rows = records(result, stream);
+      expect(rows.length, `${stream} read no records to check`).toBeGreaterThan(0);
+      for (const row of rows) {
+        if (!validate(row)) expect.fail(`${stream} record does not match its schema: ${JSON.stringify(validate.errors)}\n${JSON.stringify(row)}`);
+      }
+    }
+  });
+
+  it("audit events without Descope IDs get deterministic synthetic keys that validate too", async () => {
+    emulator = await startEmulator({ users: 60, auditEvents: 300, auditIds: false });
+    const config = emulatorConfig(emulator);
+    const catalog = configuredCatalog(["audit_events"]);
+    const [first, second] = [await runConnector("read", { config, catalog }), await runConnector("read", { config, catalog })];
+    const ids = records(first, "audit_events").map((event) => event.ID);
+    expect(ids.length).toBeGreaterThan(100);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.every((id) => typeof id === "string" && /^[0-9a-f]{32}$/.test(id))).toBe(true);
+    expect(records(second, "audit_events").map((event) => event.ID)).toEqual(ids);
+  });
+});
+
+describe("a project without tenants, groups, SSO apps or access keys", () => {
+  it("check succeeds: it needs nothing but a user search", async () => {
+    emulator = await startEmulator({ emptyProject: true, users: 5 });
+    const result = await runConnector("check", { config: emulatorConfig(emulator) });
+    expect(result.exitCode).toBe(0);
+    expect(result.messages.find((m) => m.type === "CONNECTION_STATUS")?.connectionStatus.status).toBe("SUCCEEDED");
+  });
+
+  it("reads cleanly: empty streams, every one COMPLETE, no groups call without tenants", async () => {
+    emulator = await startEmulator({ emptyProject: true, users: 20 });
+    const result = await runConnector("read", { config: emulatorConfig(emulator), catalog: configuredCatalog(NEW_STREAMS) });
+    expect(result.exitCode).toBe(0);
+    for (const stream of NEW_STREAMS) expect(streamStatuses(result, stream), stream).toEqual(["STARTED", "RUNNING", "COMPLETE"]);
+    for (const stream of PROJECT_STREAMS) expect(records(result, stream), stream).toEqual([]);
+    expect(emulator.requests.some((request) => request.path === "/v1/mgmt/group/all")).toBe(false);
+    expect(logs(result).filter((log) => log.level === "WARN" || log.level === "ERROR")).toEqual([]);
+  });
+});
