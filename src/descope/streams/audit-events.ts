@@ -53,7 +53,8 @@ export function auditEventsStream(client: DescopeClient, settings: { startDateMs
     async *read(context) {
       const incremental = context.syncMode === "incremental";
       const toMs = Date.now() - WINDOW_END_LAG_MS;
-      let position = startPosition(incremental ? (context.state as AuditPosition | undefined) : undefined, incremental ? settings.startDateMs : undefined, context.log);
+      const saved = incremental ? (context.state as AuditPosition | undefined) : undefined;
+      let position = startPosition(saved, incremental ? settings.startDateMs : undefined, context.log);
       let page = 0;
       let firstRequest = true;
       while (position.occurredMs <= toMs) {
