@@ -25,6 +25,9 @@ export async function runAirbyte<Config extends JsonObject>(
   argv: string[],
   out: NodeJS.WritableStream & import("node:stream").Writable = process.stdout,
 ): Promise<number> {
+  // yargs reports a missing required option from inside a command's own parse, where a throwing fail handler
+  // escapes every promise and crashes the process with a stack. So the handler only records the problem.
+  let usageProblem: string | undefined;
   const parsed = await yargs(argv)
     .scriptName("source-descope")
     .command("spec", "Print the connector specification")
@@ -40,13 +43,16 @@ export async function runAirbyte<Config extends JsonObject>(
     .demandCommand(1)
     .strict(false)
     .exitProcess(false)
-    .fail((message) => {
-      throw configError(`${message} Usage: spec | check --config FILE | discover --config FILE | read --config FILE --catalog FILE [--state FILE]`);
+    .fail((message, error) => {
+      usageProblem ??= message || error?.message || "Invalid arguments.";
     })
     .version(false)
     .help(false)
     .parseAsync()
-    .catch((error: unknown) => error as Error);
+    .then(
+      (args) => (usageProblem === undefined ? args : usageError(usageProblem)),
+      (error: unknown) => usageError(usageProblem ?? (error instanceof Error ? error.message : String(error))),
+    );
 
   const writer = new MessageWriter(out, !(parsed instanceof Error) && Boolean(parsed.debug));
   let exitCode = 0;
@@ -85,6 +91,10 @@ export async function runAirbyte<Config extends JsonObject>(
     exitCode = 1;
   }
   return exitCode;
+}
+
+function usageError(problem: string): Error {
+  return configError(`${problem.replace(/\.?$/, ".")} Usage: spec | check --config FILE | discover --config FILE | read --config FILE --catalog FILE [--state FILE]`);
 }
 
 function makeRuntime(writer: MessageWriter, cleanups: (() => Promise<void> | void)[]): Runtime & { currentStream?: string } {
