@@ -54,7 +54,7 @@ describe("audit_events", () => {
     const events = records(result, "audit_events");
     expect(events).toEqual(expected.map((event) => ({ ...event, occurredAt: new Date(Number(event.occurred)).toISOString() })));
     const estimate = result.messages.find((m) => m.type === "TRACE" && m.trace.type === "ESTIMATE" && m.trace.estimate.name === "audit_events");
-    expect(estimate?.type === "TRACE" && estimate.trace.estimate?.row_estimate).toBe(expected.length);
+    expect(estimate?.type === "TRACE" && estimate.trace.type === "ESTIMATE" && estimate.trace.estimate.row_estimate).toBe(expected.length);
     // One checkpoint per full page, then the final one at the last event's time.
     const states = stateMessages(result, "audit_events").map((state) => state.stream.stream_state as { occurredMs: number });
     expect(states.length).toBe(auditRequests(emulator).length);
