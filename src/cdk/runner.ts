@@ -1,8 +1,8 @@
 import yargs from "yargs";
-import { describeSchemaErrors, parseCatalog, parseState, readJsonFile, validateConfig, type InputState } from "./inputs.js";
+import { describeSchemaErrors, parseCatalog, parseState, readJsonFile, validateConfig } from "./inputs.js";
 import { ConnectorError, configError, failureTypeOf, systemError, userMessageOf } from "./errors.js";
 import { MessageWriter, OutputClosedError } from "./output.js";
-import type { ConfiguredAirbyteStream, JsonObject } from "./protocol.js";
+import type { ConfiguredAirbyteStream, JsonObject, SyncMode } from "./protocol.js";
 import { secretValues } from "./redact.js";
 import type { Runtime, Source } from "./source.js";
 import { Checkpoint, toAirbyteStream, type Stream } from "./stream.js";
@@ -177,11 +177,18 @@ async function read<Config extends JsonObject>(
         `Available: ${[...available.keys()].join(", ")}.`,
     );
   }
-  const failed: string[] = [];
-  for (const configured of catalog.streams) {
+  // Every input is checked before the first record: a typo in one stream's state must not surface an hour into
+  // the sync, after other streams were read for nothing.
+  const plans = catalog.streams.map((configured) => {
     const stream = available.get(configured.stream.name)!;
+    const syncMode = effectiveSyncMode(stream, configured, runtime);
+    const state = syncMode === "incremental" ? validatedState(stream, inputState.get(stream.name), options.state) : undefined;
+    return { stream, syncMode, state };
+  });
+  const failed: string[] = [];
+  for (const { stream, syncMode, state } of plans) {
     runtime.currentStream = stream.name;
-    const ok = await readStream(stream, configured, inputState, options.state, writer, runtime);
+    const ok = await readStream(stream, syncMode, state, writer, runtime);
     runtime.currentStream = undefined;
     if (!ok.succeeded) failed.push(stream.name);
     if (ok.fatal) break;
@@ -196,9 +203,8 @@ async function read<Config extends JsonObject>(
 /** Reads one stream: STARTED → RUNNING → records and states → COMPLETE, or INCOMPLETE with an ERROR trace. */
 async function readStream(
   stream: Stream,
-  configured: ConfiguredAirbyteStream,
-  inputState: InputState,
-  statePath: string | undefined,
+  syncMode: SyncMode,
+  state: JsonObject | undefined,
   writer: MessageWriter,
   runtime: Runtime,
 ): Promise<{ succeeded: boolean; fatal: boolean }> {
@@ -212,13 +218,7 @@ async function readStream(
     await writer.streamStatus(stream.name, "RUNNING");
   };
   try {
-    const context = {
-      syncMode: effectiveSyncMode(stream, configured, runtime),
-      state: undefined as JsonObject | undefined,
-      log: runtime.log,
-      estimate: (rows: number) => void writer.estimate(stream.name, rows),
-    };
-    if (context.syncMode === "incremental") context.state = validatedState(stream, inputState.get(stream.name), statePath);
+    const context = { syncMode, state, log: runtime.log, estimate: (rows: number) => void writer.estimate(stream.name, rows) };
 
     for await (const item of stream.read(context)) {
       await markRunning();
@@ -256,7 +256,7 @@ async function readStream(
   }
 }
 
-function effectiveSyncMode(stream: Stream, configured: ConfiguredAirbyteStream, runtime: Runtime): "full_refresh" | "incremental" {
+function effectiveSyncMode(stream: Stream, configured: ConfiguredAirbyteStream, runtime: Runtime): SyncMode {
   if (configured.sync_mode === "incremental" && stream.cursorField === undefined) {
     runtime.log.info(`Stream "${stream.name}" supports only full refresh; reading it in full instead of incrementally.`);
     return "full_refresh";
