@@ -127,6 +127,20 @@ function loadConfig<Config extends JsonObject>(source: Source<Config>, path: str
   return validateConfig<Config>(spec, raw, path);
 }
 
+/**
+ * The source's streams for this config. Building them makes no call, so a config error here is about a value in
+ * the config file (a base URL, a date) that the spec alone cannot judge: the message names the file like every
+ * other input error.
+ */
+function streamsOf<Config extends JsonObject>(source: Source<Config>, config: Config, configPath: string, runtime: Runtime): Stream[] {
+  try {
+    return source.streams(config, runtime);
+  } catch (error) {
+    if (failureTypeOf(error) !== "config_error") throw error;
+    throw configError(`Invalid config file ${configPath}: ${userMessageOf(error)}`);
+  }
+}
+
 async function check<Config extends JsonObject>(
   source: Source<Config>,
   options: CommandOptions,
@@ -155,7 +169,7 @@ async function discover<Config extends JsonObject>(
   runtime: Runtime,
 ): Promise<void> {
   const config = loadConfig(source, options.config!, writer);
-  const streams = source.streams(config, runtime).map(toAirbyteStream);
+  const streams = streamsOf(source, config, options.config!, runtime).map(toAirbyteStream);
   await writer.write({ type: "CATALOG", catalog: { streams: streams as never } });
 }
 
@@ -168,7 +182,7 @@ async function read<Config extends JsonObject>(
   const config = loadConfig(source, options.config!, writer);
   const catalog = parseCatalog(readJsonFile(options.catalog!, "catalog"), options.catalog!);
   const inputState = options.state ? parseState(readJsonFile(options.state, "state"), options.state, runtime.log.warn) : new Map();
-  const available = new Map(source.streams(config, runtime).map((stream) => [stream.name, stream]));
+  const available = new Map(streamsOf(source, config, options.config!, runtime).map((stream) => [stream.name, stream]));
 
   const unknown = catalog.streams.map((configured) => configured.stream.name).filter((name) => !available.has(name));
   if (unknown.length > 0) {
