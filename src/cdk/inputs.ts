@@ -21,8 +21,21 @@ export function readJsonFile(path: string, role: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw configError(`The ${role} file ${path} is not valid JSON: ${(error as Error).message}.`);
+    throw configError(`The ${role} file ${path} is not valid JSON: ${jsonSyntaxProblem(text, error as Error)}.`);
   }
+}
+
+/**
+ * Where and what the syntax error is, without V8's excerpt of the text: a config file typed by hand fails to
+ * parse exactly where a value lacks its quotes, and that value may be the management key.
+ */
+function jsonSyntaxProblem(text: string, error: Error): string {
+  const at = /^(.*?)(?: in JSON)? at position (\d+)/.exec(error.message);
+  if (!at) return /end of JSON input/.test(error.message) ? "it ends too early" : "unexpected text (a value without quotes?)";
+  const position = Number(at[2]);
+  const before = text.slice(0, position).split("\n");
+  const what = at[1]!.includes('"') ? "unexpected character" : at[1]!;
+  return `${what} at line ${before.length}, column ${before.at(-1)!.length + 1}`;
 }
 
 /** Turns ajv's errors into one sentence that names the file and each offending field. */
