@@ -1,5 +1,6 @@
 import { systemError } from "../cdk/errors.js";
 import type { DescopeClient } from "./client.js";
+import { readAhead } from "./concurrency.js";
 
 /** A user as the search endpoints return it; only the fields the scan relies on are typed. */
 export interface DescopeUser {
@@ -50,7 +51,13 @@ interface UserSearchPage {
  * bounded to the second and re-read until a full pass finds nobody new — edits only move users out of a past
  * second, never in, so a quiet pass is complete.
  */
-export async function* scanUsers(
+export function scanUsers(client: DescopeClient, options: UserScanOptions): AsyncGenerator<{ users: DescopeUser[]; position: ScanPosition }> {
+  // The next page is requested while the caller still works on this one: each request depends only on the page
+  // before it, so the scan itself cannot run further ahead.
+  return readAhead(scanUserPages(client, options));
+}
+
+async function* scanUserPages(
   client: DescopeClient,
   options: UserScanOptions,
 ): AsyncGenerator<{ users: DescopeUser[]; position: ScanPosition }> {

@@ -2,7 +2,7 @@ import { systemError } from "../../cdk/errors.js";
 import type { JsonObject } from "../../cdk/protocol.js";
 import { checkpoint, type Stream } from "../../cdk/stream.js";
 import type { DescopeClient } from "../client.js";
-import { chunk, mapConcurrent } from "../concurrency.js";
+import { chunk, mapConcurrentOrdered } from "../concurrency.js";
 import { loadSchema } from "../schemas.js";
 import { syntheticId } from "../synthetic-id.js";
 import { scanUsers, type ScanPosition } from "../user-scan.js";
@@ -59,22 +59,35 @@ export function loginHistoryStream(client: DescopeClient, settings: { pageSize: 
         from,
         pageSize: settings.pageSize,
       });
-      for await (const page of scan) {
-        const batches = chunk(page.users.map((user) => user.userId), USERS_PER_HISTORY_CALL);
-        const answers = await mapConcurrent(batches, settings.concurrency, (userIds) => fetchHistory(client, userIds));
-        for (const login of answers.flat()) {
+      // Calls run pipelined across user pages (the next page is fetched while calls run); answers and each page's
+      // end come back in order, so a checkpoint follows every login of the users before it.
+      const work = async function* (): AsyncGenerator<HistoryWork> {
+        for await (const page of scan) {
+          for (const userIds of chunk(page.users.map((user) => user.userId), USERS_PER_HISTORY_CALL)) yield { userIds };
+          yield { position: page.position };
+        }
+      };
+      const answers = mapConcurrentOrdered(work(), settings.concurrency, async (item) =>
+        "userIds" in item ? { logins: await fetchHistory(client, item.userIds) } : item,
+      );
+      for await (const answer of answers) {
+        if ("position" in answer) {
+          const { timeS, seenUserIds } = answer.position;
+          if (incremental) yield checkpoint({ loginTime: sinceS, resume: { createdTime: timeS, seenUserIds, maxLoginTime } });
+          continue;
+        }
+        for (const login of answer.logins) {
           if (login.loginTime < sinceS) continue;
           maxLoginTime = Math.max(maxLoginTime, login.loginTime);
           yield { id: loginId(login), ...login };
-        }
-        if (incremental) {
-          yield checkpoint({ loginTime: sinceS, resume: { createdTime: page.position.timeS, seenUserIds: page.position.seenUserIds, maxLoginTime } });
         }
       }
       if (incremental) yield checkpoint({ loginTime: maxLoginTime });
     },
   };
 }
+
+type HistoryWork = { userIds: string[] } | { position: ScanPosition };
 
 interface Login extends JsonObject {
   userId: string;

@@ -1,7 +1,7 @@
 import type { JsonObject } from "../../cdk/protocol.js";
 import type { Stream } from "../../cdk/stream.js";
 import { DescopeApiError, type DescopeClient } from "../client.js";
-import { chunk, mapConcurrent } from "../concurrency.js";
+import { mapConcurrentOrdered } from "../concurrency.js";
 import { loadSchema } from "../schemas.js";
 import { scanUsers, type DescopeUser } from "../user-scan.js";
 
@@ -9,7 +9,6 @@ import { scanUsers, type DescopeUser } from "../user-scan.js";
 const NO_TOKEN_STATUSES = new Set([400, 404]);
 /** This many "no token" answers before the first token means the project does not store provider tokens. */
 const UNAVAILABLE_AFTER = 20;
-const REQUESTS_PER_ROUND_PER_SLOT = 5;
 
 interface TokenRequest {
   user: DescopeUser;
@@ -41,25 +40,23 @@ export function providerTokensStream(
         from: { timeS: 0, seenUserIds: [] },
         pageSize: settings.pageSize,
       });
-      for await (const page of scan) {
-        // Small rounds, so a project without stored tokens is recognised after a few calls, not a page of them.
-        for (const round of chunk(page.users.flatMap(tokenRequests), settings.concurrency * REQUESTS_PER_ROUND_PER_SLOT)) {
-          const answers = await mapConcurrent(round, settings.concurrency, (request) => fetchToken(client, request, settings.includeTokenValues));
-          for (const answer of answers) {
-            if (answer === undefined) {
-              noToken++;
-              continue;
-            }
-            tokensFound++;
-            yield answer;
-          }
-          if (tokensFound === 0 && noToken >= UNAVAILABLE_AFTER) {
-            context.log.warn(
-              `Descope returned no provider token for the first ${noToken} user/provider pairs: provider token management ` +
-                `("Manage tokens from provider" in the social login settings) looks turned off for this project, so provider_tokens is empty.`,
-            );
-            return;
-          }
+      // Calls run pipelined across user pages and come back in order; the "turned off" verdict is reached after
+      // the first few answers, not a page of them.
+      const requests = async function* (): AsyncGenerator<TokenRequest> {
+        for await (const page of scan) yield* page.users.flatMap(tokenRequests);
+      };
+      for await (const answer of mapConcurrentOrdered(requests(), settings.concurrency, (request) => fetchToken(client, request, settings.includeTokenValues))) {
+        if (answer === undefined) noToken++;
+        else {
+          tokensFound++;
+          yield answer;
+        }
+        if (tokensFound === 0 && noToken >= UNAVAILABLE_AFTER) {
+          context.log.warn(
+            `Descope returned no provider token for the first ${noToken} user/provider pairs: provider token management ` +
+              `("Manage tokens from provider" in the social login settings) looks turned off for this project, so provider_tokens is empty.`,
+          );
+          return;
         }
       }
       if (noToken > 0) context.log.info(`provider_tokens: ${noToken} user/provider pairs had no stored token.`);
