@@ -1,6 +1,6 @@
 """Read Descope users, tenants and audit events into PyAirbyte's local DuckDB cache.
 
-    npm install -g source-descope          # puts the source-descope executable on PATH (Node >= 20.19)
+    npm ci && npm run build && npm install -g .   # in a clone: puts the source-descope executable on PATH (Node >= 20.19)
     pip install airbyte                    # PyAirbyte
     export DESCOPE_PROJECT_ID=P2...
     export DESCOPE_MANAGEMENT_KEY=...
