@@ -61,7 +61,8 @@ export async function runConnector(command: string, options: RunOptions = {}): P
   if (options.catalog !== undefined) files.catalog = options.catalog;
   if (options.state !== undefined) files.state = options.state;
   const paths = inputFiles(files);
-  if (typeof options.config === "object" && typeof options.config.management_key === "string") knownSecrets.add(options.config.management_key);
+  const key = typeof options.config === "object" ? options.config.management_key : undefined;
+  if (typeof key === "string" && key.length > 0) knownSecrets.add(key);
   const args = [command];
   for (const name of ["config", "catalog", "state"]) if (paths[name]) args.push(`--${name}`, paths[name]!);
 
