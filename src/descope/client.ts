@@ -1,4 +1,4 @@
-import { Agent, request, type Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
 import { configError, ConnectorError, transientError } from "../cdk/errors.js";
 import { RateBudget, type Sleep } from "./rate-budget.js";
 
@@ -80,7 +80,8 @@ interface Attempt {
  */
 export class DescopeClient {
   readonly baseUrl: string;
-  private readonly dispatcher: Dispatcher;
+  /** undici loads on the first request: it is the slowest module to load, and spec and discover never send one. */
+  private http: Promise<{ request: typeof import("undici").request; dispatcher: Dispatcher }> | undefined;
   private readonly headers: Record<string, string>;
   private readonly budgets: Record<Bucket, RateBudget>;
   private readonly sleep: Sleep;
@@ -95,7 +96,6 @@ export class DescopeClient {
     const budget = (bucket: Bucket): RateBudget =>
       new RateBudget(bucket, options.requestsPerMinute[bucket], 60_000 * WINDOW_SAFETY_FACTOR, scaledNow, this.sleep);
     this.budgets = { userSearch: budget("userSearch"), audit: budget("audit"), management: budget("management") };
-    this.dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: options.maxConnections });
     this.headers = {
       authorization: `Bearer ${options.projectId}:${options.managementKey}`,
       "content-type": "application/json",
@@ -114,7 +114,15 @@ export class DescopeClient {
   }
 
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    if (this.http) await (await this.http).dispatcher.close();
+  }
+
+  private connect(): Promise<{ request: typeof import("undici").request; dispatcher: Dispatcher }> {
+    this.http ??= import("undici").then(({ Agent, request }) => ({
+      request,
+      dispatcher: new Agent({ keepAliveTimeout: 30_000, connections: this.options.maxConnections }),
+    }));
+    return this.http;
   }
 
   private async send(method: "GET" | "POST", path: string, body: string | undefined, bucket: Bucket): Promise<unknown> {
@@ -157,12 +165,13 @@ export class DescopeClient {
     let statusCode: number;
     let headers: Record<string, string | string[] | undefined>;
     let text: string;
+    const { request, dispatcher } = await this.connect();
     try {
       const response = await request(this.baseUrl + path, {
         method,
         headers: this.headers,
         body,
-        dispatcher: this.dispatcher,
+        dispatcher,
         headersTimeout: this.options.requestTimeoutMs,
         bodyTimeout: this.options.requestTimeoutMs,
       });
