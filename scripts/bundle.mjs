@@ -1,19 +1,26 @@
 #!/usr/bin/env node
 /**
  * Part of `npm run build`: after tsc, bundles each CLI in bin/ into one ESM file in dist/bin (replacing tsc's
- * output there), so start-up reads and compiles one file instead of resolving a few hundred modules. Names and
- * line structure of the code are kept (no identifier mangling) so stack traces stay readable; source maps beside.
+ * output there; shared and lazily loaded code goes to dist/bin/chunks), so start-up compiles a file or two
+ * instead of resolving a few hundred modules. Whitespace is squeezed but names are kept, so stack traces still
+ * name functions; source maps sit beside (node --enable-source-maps maps them back to src/).
  * dist/bin/*.js still find schemas/, vendor/ and package.json by walking up to the package root.
  */
-import { chmodSync } from "node:fs";
+import { chmodSync, rmSync } from "node:fs";
 import { build } from "esbuild";
 
 const entryPoints = ["bin/source-descope.ts", "bin/tap-descope.ts"];
+
+// Chunk names carry content hashes: drop the previous build's.
+rmSync("dist/bin/chunks", { recursive: true, force: true });
 
 await build({
   entryPoints,
   outdir: "dist/bin",
   bundle: true,
+  // Dynamic imports (undici, loaded on the first request) become chunks of their own, parsed only when needed.
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
   platform: "node",
   format: "esm",
   target: "node20",

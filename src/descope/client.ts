@@ -81,7 +81,7 @@ interface Attempt {
 export class DescopeClient {
   readonly baseUrl: string;
   /** undici loads on the first request: it is the slowest module to load, and spec and discover never send one. */
-  private http: Promise<{ request: typeof import("undici").request; dispatcher: Dispatcher }> | undefined;
+  private http: Promise<{ request: typeof import("./http.js").request; dispatcher: Dispatcher }> | undefined;
   private readonly headers: Record<string, string>;
   private readonly budgets: Record<Bucket, RateBudget>;
   private readonly sleep: Sleep;
@@ -117,8 +117,8 @@ export class DescopeClient {
     if (this.http) await (await this.http).dispatcher.close();
   }
 
-  private connect(): Promise<{ request: typeof import("undici").request; dispatcher: Dispatcher }> {
-    this.http ??= import("undici").then(({ Agent, request }) => ({
+  private connect(): Promise<{ request: typeof import("./http.js").request; dispatcher: Dispatcher }> {
+    this.http ??= import("./http.js").then(({ Agent, request }) => ({
       request,
       dispatcher: new Agent({ keepAliveTimeout: 30_000, connections: this.options.maxConnections }),
     }));
