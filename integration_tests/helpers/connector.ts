@@ -36,8 +36,8 @@ export interface RunOptions {
   catalog?: JsonObject | string;
   state?: unknown;
   env?: Record<string, string>;
-  /** Called with every stdout line as it arrives; return "kill" to SIGKILL the connector right there. */
-  onLine?: (line: string) => void | "kill";
+  /** Called with every stdout line as it arrives; return "kill" to SIGKILL the connector right there, or a signal to send. */
+  onLine?: (line: string) => void | "kill" | "SIGTERM" | "SIGINT";
   bin?: string;
 }
 
@@ -78,11 +78,13 @@ export async function runConnector(command: string, options: RunOptions = {}): P
     const lines = partial.split("\n");
     partial = lines.pop()!;
     for (const line of lines) {
-      if (options.onLine(line) === "kill") {
+      const action = options.onLine(line);
+      if (action === "kill") {
         killed = true;
         child.kill("SIGKILL");
         break;
       }
+      if (action) child.kill(action);
     }
   });
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));

@@ -57,6 +57,17 @@ export async function runAirbyte<Config extends JsonObject>(
   const writer = new MessageWriter(out, !(parsed instanceof Error) && Boolean(parsed.debug));
   let exitCode = 0;
   const cleanups: (() => Promise<void> | void)[] = [];
+  // A host stopping us (docker stop, Airbyte cancelling) sends SIGTERM; Node would ignore it as PID 1 in a
+  // container. Hand over what is already written, then exit as a signalled process does. Records after the last
+  // STATE are simply read again on resume.
+  const stopOnSignal = (signal: NodeJS.Signals): void => {
+    writer.log("WARN", `Received ${signal}; stopping. The next sync resumes from the last STATE of each stream.`);
+    void writer
+      .close()
+      .catch(() => {})
+      .finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+  };
+  process.once("SIGTERM", stopOnSignal).once("SIGINT", stopOnSignal);
   try {
     if (parsed instanceof Error) throw parsed;
     const command = String(parsed._[0]);
@@ -80,8 +91,7 @@ export async function runAirbyte<Config extends JsonObject>(
     }
   } catch (error) {
     exitCode = 1;
-    if (error instanceof OutputClosedError) return exitCode;
-    await reportError(writer, error);
+    if (!(error instanceof OutputClosedError)) await reportError(writer, error);
   } finally {
     for (const cleanup of cleanups) await cleanup();
   }
@@ -90,6 +100,7 @@ export async function runAirbyte<Config extends JsonObject>(
   } catch {
     exitCode = 1;
   }
+  process.off("SIGTERM", stopOnSignal).off("SIGINT", stopOnSignal);
   return exitCode;
 }
 
