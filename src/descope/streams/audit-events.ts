@@ -67,12 +67,20 @@ export function auditEventsStream(client: DescopeClient, settings: { startDateMs
         if (firstRequest && typeof answer.total === "number") context.estimate(answer.total);
         firstRequest = false;
         const seen = new Set(position.seenIds);
-        for (const event of events) if (!seen.has(event.ID)) yield event;
+        let fresh = 0;
+        for (const event of events) {
+          if (seen.has(event.ID)) continue;
+          fresh++;
+          yield event;
+        }
         if (events.length === 0) break;
         const next = positionAfter(position, events);
         page = next.occurredMs === position.occurredMs ? page + 1 : 0;
         position = next;
-        if (events.length < PAGE_SIZE) break;
+        // Older deployments may cap or ignore `size`, so a short page alone does not prove the end: `total` does,
+        // and without it, a short answer that brought nothing new.
+        const complete = typeof answer.total === "number" ? events.length >= answer.total : fresh === 0 && events.length < PAGE_SIZE;
+        if (complete) break;
         if (incremental) yield checkpoint(position);
       }
       if (incremental) yield checkpoint(position);
@@ -121,15 +129,16 @@ function positionAfter(position: AuditPosition, events: AuditEvent[]): AuditPosi
  * apart stands in (reference §5). `occurredAt` is `occurred` (a string of epoch ms on the wire) as a timestamp.
  */
 function withKeyAndTime(event: JsonObject): AuditEvent {
+  // int64 comes through Descope's JSON gateway as a string; a number is accepted too, and stored as the string.
   const occurredMs = Number(event.occurred);
-  if (typeof event.occurred !== "string" || !Number.isFinite(occurredMs)) {
-    throw systemError(`Unexpected audit event from Descope: "occurred" should be a string of epoch milliseconds, got ${JSON.stringify(event.occurred)}.`);
+  if ((typeof event.occurred !== "string" && typeof event.occurred !== "number") || !Number.isFinite(occurredMs)) {
+    throw systemError(`Unexpected audit event from Descope: "occurred" should be epoch milliseconds, got ${JSON.stringify(event.occurred)}.`);
   }
   const ID =
     typeof event.ID === "string" && event.ID !== ""
       ? event.ID
-      : syntheticId([event.occurred, event.userId, event.action, event.actorId, event.remoteAddress, event.device, event.method]);
-  return { ...event, ID, occurred: event.occurred, occurredAt: new Date(occurredMs).toISOString() };
+      : syntheticId([String(event.occurred), event.userId, event.action, event.actorId, event.remoteAddress, event.device, event.method]);
+  return { ...event, ID, occurred: String(event.occurred), occurredAt: new Date(occurredMs).toISOString() };
 }
 
 function iso(epochMs: number): string {
