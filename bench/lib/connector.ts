@@ -2,6 +2,13 @@ import { inputFiles } from "../../src/cdk/test-support.js";
 import type { EmulatorProcess } from "./emulator.js";
 import { FLOOR_SCRIPT, SOURCE_BIN } from "./measure.js";
 
+/**
+ * Where the emulator's rate limits are off, the connector's own pacing (200 user searches a minute by default)
+ * must be off too, or a million users would measure the pacing, not the connector: its time-scale knob shrinks
+ * the one-minute windows to 60 ms.
+ */
+export const UNPACED_ENV = { SOURCE_DESCOPE_TIME_SCALE: "0.001" };
+
 /** Arguments for `node` to run the built connector's full-refresh read of `streams` against the emulator. */
 export function connectorReadArgs(emulator: EmulatorProcess, streams: string[], config: Record<string, unknown> = {}): string[] {
   const files = inputFiles({

@@ -2,7 +2,7 @@
  * Page size: requests and wall time of the connector's full-refresh `users` read per page size, and what the
  * request count means at Descope's 200 user searches per minute for a million users.
  */
-import { connectorReadArgs } from "../lib/connector.js";
+import { connectorReadArgs, UNPACED_ENV } from "../lib/connector.js";
 import { startEmulatorProcess, type RequestLog } from "../lib/emulator.js";
 import { runMeasured } from "../lib/measure.js";
 import { seconds, type Row } from "../lib/table.js";
@@ -20,7 +20,7 @@ export async function pageSize(): Promise<Row[]> {
     const results: { size: number; requests: number; elapsedMs: number }[] = [];
     for (const size of PAGE_SIZES) {
       await emulator.admin("POST", "reset");
-      const run = await runMeasured({ args: connectorReadArgs(emulator, ["users"], { page_size: size }), timeoutMs: RUN_TIMEOUT_MS });
+      const run = await runMeasured({ args: connectorReadArgs(emulator, ["users"], { page_size: size }), env: UNPACED_ENV, timeoutMs: RUN_TIMEOUT_MS });
       const { requests } = await emulator.admin<RequestLog>("GET", "requests");
       results.push({ size, requests: requests.length, elapsedMs: run.elapsedMs });
     }

@@ -4,7 +4,7 @@
  * the same at a slow destination (~1 MB/s), stopped after a fixed time: memory must stay bounded while the pipe
  * is full.
  */
-import { connectorReadArgs, floorArgs } from "../lib/connector.js";
+import { connectorReadArgs, floorArgs, UNPACED_ENV } from "../lib/connector.js";
 import { startEmulatorProcess } from "../lib/emulator.js";
 import { runMeasured, type RunMeasurement } from "../lib/measure.js";
 import { mb, perSecond, ratioRow, seconds, type Row } from "../lib/table.js";
@@ -33,7 +33,7 @@ export async function throughput(sizes: number[], reps: number): Promise<Row[]> 
       const runs = new Map<Subject, RunMeasurement[]>();
       for (let rep = 0; rep < reps; rep++) {
         for (const [subject, args] of Object.entries(SUBJECTS) as [Subject, (typeof SUBJECTS)[Subject]][]) {
-          const run = await runMeasured({ args: args(emulator), timeoutMs: RUN_TIMEOUT_MS });
+          const run = await runMeasured({ args: args(emulator), env: UNPACED_ENV, timeoutMs: RUN_TIMEOUT_MS });
           if (run.lines < users) throw new Error(`${subject} printed ${run.lines} lines for ${users} users`);
           runs.set(subject, [...(runs.get(subject) ?? []), run]);
         }
@@ -81,8 +81,8 @@ export async function throughput(sizes: number[], reps: number): Promise<Row[]> 
 /** Both readers against a ~1 MB/s destination for a fixed time: the peak RSS must stay that of a fast run. */
 async function slowConsumer(emulator: Awaited<ReturnType<typeof startEmulatorProcess>>, label: string): Promise<Row[]> {
   const rows: Row[] = [];
-  const floorRun = await runMeasured({ args: SUBJECTS["floor (anchor)"](emulator), readBytesPerSecond: SLOW_READ_BYTES_PER_S, stopAfterMs: SLOW_RUN_MS, timeoutMs: RUN_TIMEOUT_MS });
-  const connectorRun = await runMeasured({ args: SUBJECTS.connector(emulator), readBytesPerSecond: SLOW_READ_BYTES_PER_S, stopAfterMs: SLOW_RUN_MS, timeoutMs: RUN_TIMEOUT_MS });
+  const floorRun = await runMeasured({ args: SUBJECTS["floor (anchor)"](emulator), readBytesPerSecond: SLOW_READ_BYTES_PER_S, stopAfterMs: SLOW_RUN_MS, env: UNPACED_ENV, timeoutMs: RUN_TIMEOUT_MS });
+  const connectorRun = await runMeasured({ args: SUBJECTS.connector(emulator), readBytesPerSecond: SLOW_READ_BYTES_PER_S, stopAfterMs: SLOW_RUN_MS, env: UNPACED_ENV, timeoutMs: RUN_TIMEOUT_MS });
   for (const [subject, run] of [["floor (anchor)", floorRun], ["connector", connectorRun]] as const) {
     rows.push({
       scenario: `slow consumer (1 MB/s, ${SLOW_RUN_MS / 1000} s), ${label}`,
