@@ -240,3 +240,26 @@ describe("runAirbyte spec, check and discover", () => {
     expect(parseMessages(out.text())[0]).toMatchObject({ type: "TRACE", trace: { error: { failure_type: "config_error", message: "Cannot read the config file /nonexistent/config.json: no such file." } } });
   });
 });
+
+describe("runAirbyte checkpoint discipline", () => {
+  it("fails a stream that repeats its state after new records, since such a duplicate state fails the sync downstream", async () => {
+    const stuck: Stream = {
+      ...numbers,
+      name: "stuck",
+      async *read() {
+        yield { n: 1 };
+        yield checkpoint({ n: 1 });
+        yield { n: 2 };
+        yield checkpoint({ n: 1 });
+      },
+    };
+    const { exitCode, messages } = await run(
+      fakeSource([stuck]),
+      (f) => ["read", "--config", f.config!, "--catalog", f.catalog!],
+      { config: { api_key: SECRET }, catalog: catalog(["stuck", "incremental"]) },
+    );
+    expect(exitCode).toBe(1);
+    expect(statuses(messages, "stuck").at(-1)).toBe("INCOMPLETE");
+    expect(ofType(messages, "STATE")).toHaveLength(1);
+  });
+});
