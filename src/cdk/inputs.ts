@@ -4,6 +4,7 @@ import addFormatsModule from "ajv-formats";
 import { configError } from "./errors.js";
 import type { ConfiguredAirbyteCatalog, JsonObject, JsonSchema } from "./protocol.js";
 import { protocolValidator } from "./protocol-schema.js";
+import { secretValues, type Redactor } from "./redact.js";
 
 // ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -122,4 +123,14 @@ export function parseState(raw: unknown, path: string, warn: (message: string) =
     }
   });
   return states;
+}
+
+/**
+ * Reads and validates a config file against a connector spec. Its secrets go to the redactor first, so not even a
+ * validation message can echo them.
+ */
+export function loadConfig<Config>(connectionSpecification: JsonSchema, path: string, redactor: Redactor): Config {
+  const raw = readJsonFile(path, "config");
+  redactor.add(...secretValues(connectionSpecification, raw));
+  return validateConfig<Config>(connectionSpecification, raw, path);
 }

@@ -1,9 +1,9 @@
 import yargs from "yargs";
-import { describeSchemaErrors, parseCatalog, parseState, readJsonFile, validateConfig } from "./inputs.js";
+import { runCommand } from "./command.js";
+import { describeSchemaErrors, loadConfig, parseCatalog, parseState, readJsonFile } from "./inputs.js";
 import { ConnectorError, configError, failureTypeOf, systemError, userMessageOf } from "./errors.js";
 import { MessageWriter, OutputClosedError } from "./output.js";
 import type { ConfiguredAirbyteStream, JsonObject, SyncMode } from "./protocol.js";
-import { secretValues } from "./redact.js";
 import type { Runtime, Source } from "./source.js";
 import { Checkpoint, toAirbyteStream, type Stream } from "./stream.js";
 import { Ajv } from "ajv";
@@ -55,8 +55,6 @@ export async function runAirbyte<Config extends JsonObject>(
     );
 
   const writer = new MessageWriter(out, !(parsed instanceof Error) && Boolean(parsed.debug));
-  let exitCode = 0;
-  const cleanups: (() => Promise<void> | void)[] = [];
   // A host stopping us (docker stop, Airbyte cancelling) sends SIGTERM; Node would ignore it as PID 1 in a
   // container. Hand over what is already written, then exit as a signalled process does. Records after the last
   // STATE are simply read again on resume.
@@ -68,38 +66,31 @@ export async function runAirbyte<Config extends JsonObject>(
       .finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
   };
   process.once("SIGTERM", stopOnSignal).once("SIGINT", stopOnSignal);
-  try {
-    if (parsed instanceof Error) throw parsed;
-    const command = String(parsed._[0]);
-    const options = parsed as unknown as CommandOptions;
-    const runtime = makeRuntime(writer, cleanups);
-    switch (command) {
-      case "spec":
-        await writer.write({ type: "SPEC", spec: source.spec() });
-        break;
-      case "check":
-        await check(source, options, writer, runtime);
-        break;
-      case "discover":
-        await discover(source, options, writer, runtime);
-        break;
-      case "read":
-        exitCode = await read(source, options, writer, runtime);
-        break;
-      default:
-        throw configError(`Unknown command "${command}". Use spec, check, discover or read.`);
-    }
-  } catch (error) {
-    exitCode = 1;
-    if (!(error instanceof OutputClosedError)) await reportError(writer, error);
-  } finally {
-    for (const cleanup of cleanups) await cleanup();
-  }
-  try {
-    await writer.close();
-  } catch {
-    exitCode = 1;
-  }
+  const exitCode = await runCommand(
+    writer,
+    async (onClose) => {
+      if (parsed instanceof Error) throw parsed;
+      const command = String(parsed._[0]);
+      const options = parsed as unknown as CommandOptions;
+      const runtime = makeRuntime(writer, onClose);
+      switch (command) {
+        case "spec":
+          await writer.write({ type: "SPEC", spec: source.spec() });
+          return 0;
+        case "check":
+          await check(source, options, writer, runtime);
+          return 0;
+        case "discover":
+          await discover(source, options, writer, runtime);
+          return 0;
+        case "read":
+          return read(source, options, writer, runtime);
+        default:
+          throw configError(`Unknown command "${command}". Use spec, check, discover or read.`);
+      }
+    },
+    (error) => reportError(writer, error),
+  );
   process.off("SIGTERM", stopOnSignal).off("SIGINT", stopOnSignal);
   return exitCode;
 }
@@ -108,13 +99,13 @@ function usageError(problem: string): Error {
   return configError(`${problem.replace(/\.?$/, ".")} Usage: spec | check --config FILE | discover --config FILE | read --config FILE --catalog FILE [--state FILE]`);
 }
 
-function makeRuntime(writer: MessageWriter, cleanups: (() => Promise<void> | void)[]): Runtime & { currentStream?: string } {
+function makeRuntime(writer: MessageWriter, onClose: Runtime["onClose"]): Runtime & { currentStream?: string } {
   const runtime: Runtime & { currentStream?: string } = {
     log: writer.logger(),
     rateLimited: (retryAtMs) => {
       if (runtime.currentStream) void writer.streamStatus(runtime.currentStream, "RUNNING", retryAtMs);
     },
-    onClose: (cleanup) => cleanups.push(cleanup),
+    onClose,
   };
   return runtime;
 }
@@ -130,13 +121,6 @@ async function reportError(writer: MessageWriter, error: unknown, stream?: strin
   });
 }
 
-function loadConfig<Config extends JsonObject>(source: Source<Config>, path: string, writer: MessageWriter): Config {
-  const spec = source.spec().connectionSpecification;
-  const raw = readJsonFile(path, "config");
-  // Secrets are known before validation, so not even a validation message can echo them.
-  writer.redactor.add(...secretValues(spec, raw));
-  return validateConfig<Config>(spec, raw, path);
-}
 
 /**
  * The source's streams for this config. Building them makes no call, so a config error here is about a value in
@@ -159,7 +143,7 @@ async function check<Config extends JsonObject>(
   runtime: Runtime,
 ): Promise<void> {
   try {
-    const config = loadConfig(source, options.config!, writer);
+    const config = loadConfig<Config>(source.spec().connectionSpecification, options.config!, writer.redactor);
     await source.check(config, runtime);
   } catch (error) {
     // A user's mistake is an answer, not a crash: FAILED with the reason, exit 0. Anything else propagates.
@@ -179,7 +163,7 @@ async function discover<Config extends JsonObject>(
   writer: MessageWriter,
   runtime: Runtime,
 ): Promise<void> {
-  const config = loadConfig(source, options.config!, writer);
+  const config = loadConfig<Config>(source.spec().connectionSpecification, options.config!, writer.redactor);
   const streams = streamsOf(source, config, options.config!, runtime).map(toAirbyteStream);
   await writer.write({ type: "CATALOG", catalog: { streams: streams as never } });
 }
@@ -190,7 +174,7 @@ async function read<Config extends JsonObject>(
   writer: MessageWriter,
   runtime: Runtime & { currentStream?: string },
 ): Promise<number> {
-  const config = loadConfig(source, options.config!, writer);
+  const config = loadConfig<Config>(source.spec().connectionSpecification, options.config!, writer.redactor);
   const catalog = parseCatalog(readJsonFile(options.catalog!, "catalog"), options.catalog!);
   const inputState = options.state ? parseState(readJsonFile(options.state, "state"), options.state, runtime.log.warn) : new Map();
   const available = new Map(streamsOf(source, config, options.config!, runtime).map((stream) => [stream.name, stream]));

@@ -1,10 +1,11 @@
 import type { Writable } from "node:stream";
 import { parseArgs } from "node:util";
 import { ConnectorError, configError, failureTypeOf, systemError, userMessageOf } from "../cdk/errors.js";
-import { readJsonFile, validateConfig } from "../cdk/inputs.js";
+import { runCommand } from "../cdk/command.js";
+import { loadConfig, readJsonFile } from "../cdk/inputs.js";
 import { MessageWriter, OutputClosedError, type Logger } from "../cdk/output.js";
 import type { AirbyteMessage, JsonObject, JsonSchema, SyncMode } from "../cdk/protocol.js";
-import { Redactor, secretValues } from "../cdk/redact.js";
+import { Redactor } from "../cdk/redact.js";
 import type { Runtime, Source } from "../cdk/source.js";
 import { Checkpoint, type Stream } from "../cdk/stream.js";
 import { aboutInfo, aboutMarkdown, aboutText, type TapInfo } from "./about.js";
@@ -80,48 +81,35 @@ export async function runSinger<Config extends JsonObject>(
   const redactor = new Redactor();
   let debug = argv.includes("--debug");
   const log = stderrLogger(err, redactor, () => debug);
-  const cleanups: (() => Promise<void> | void)[] = [];
-  let exitCode = 0;
-  try {
-    const options = parseOptions(argv);
-    debug = options.debug;
-    if (options.version) {
-      err.write(`${info.name} ${info.version}\n`);
-    } else if (options.about) {
-      await about(source, info, options.format, writer, out);
-    } else {
+  return runCommand(
+    writer,
+    async (onClose) => {
+      const options = parseOptions(argv);
+      debug = options.debug;
+      if (options.version) {
+        err.write(`${info.name} ${info.version}\n`);
+        return 0;
+      }
+      if (options.about) {
+        await about(source, info, options.format, writer, out);
+        return 0;
+      }
       if (!options.config) throw configError(`--config FILE is required. ${USAGE}`);
-      const config = loadConfig(source, options.config, redactor);
+      const config = loadConfig<Config>(source.spec().connectionSpecification, options.config, redactor);
       const runtime: Runtime = {
         log,
         rateLimited: (retryAtMs) => log.info(`Rate limited by Descope; waiting until ${new Date(retryAtMs).toISOString()}.`),
-        onClose: (cleanup) => cleanups.push(cleanup),
+        onClose,
       };
       const streams = source.streams(config, runtime);
-      if (options.discover) await send(writer, discoverCatalog(streams));
-      else exitCode = await sync(streams, options, writer, log);
-    }
-  } catch (error) {
-    exitCode = 1;
-    if (!(error instanceof OutputClosedError)) reportFatal(log, error, debug);
-  } finally {
-    for (const cleanup of cleanups) await cleanup();
-  }
-  try {
-    await writer.close();
-  } catch {
-    exitCode = 1;
-  }
-  return exitCode;
+      if (!options.discover) return sync(streams, options, writer, log);
+      await send(writer, discoverCatalog(streams));
+      return 0;
+    },
+    (error) => reportFatal(log, error, debug),
+  );
 }
 
-/** Same validation as the Airbyte runner (the spec is the settings schema), so errors name the file and field. */
-function loadConfig<Config extends JsonObject>(source: Source<Config>, path: string, redactor: Redactor): Config {
-  const spec = source.spec().connectionSpecification;
-  const raw = readJsonFile(path, "config");
-  redactor.add(...secretValues(spec, raw));
-  return validateConfig<Config>(spec, raw, path);
-}
 
 /** `--about`: JSON goes out as one line like every other document; text and markdown as they are. */
 async function about(source: Source, info: TapInfo, format: string | undefined, writer: MessageWriter, out: Writable): Promise<void> {
