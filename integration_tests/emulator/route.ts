@@ -22,6 +22,7 @@ export interface HandlerOptions {
   providerTokenManagement: boolean;
   historyWrapper: boolean;
   groupsWrapper: boolean;
+  ignoreUserSort: boolean;
 }
 
 export interface HandlerContext {

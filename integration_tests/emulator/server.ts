@@ -52,6 +52,11 @@ export interface EmulatorOptions {
   historyWrapper?: boolean;
   /** Answer groups as `{"groups": [...]}` (the OpenAPI shape) instead of a bare array. */
   groupsWrapper?: boolean;
+  /**
+   * User search ignores `sort` and answers in userId order, as a deployment might: the sort fields are not
+   * documented (reference §4.1, open question 3).
+   */
+  ignoreUserSort?: boolean;
   /** Include the audit record `ID` (default true). */
   auditIds?: boolean;
   /** No tenants, roles, permissions, groups, SSO apps, access keys or custom attributes; users stay. */
@@ -171,6 +176,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     providerTokenManagement: options.providerTokenManagement ?? true,
     historyWrapper: options.historyWrapper ?? false,
     groupsWrapper: options.groupsWrapper ?? false,
+    ignoreUserSort: options.ignoreUserSort ?? false,
   };
   const rateLimiter = new RateLimiter(
     options.rateLimits === false ? false : { ...DEFAULT_RATE_LIMITS, ...options.rateLimits },

@@ -28,11 +28,15 @@ const USER_SEARCH = "/v2/mgmt/user/search";
 const byId = (rows: JsonObject[]) => new Map(rows.map((row) => [row.userId as string, row]));
 const storeUsers = (emu: Emulator) => emu.store.users as unknown as JsonObject[];
 
-/** Queues `fault` on the `nth` user search (1-based) and the `times - 1` after it: the first page is not special. */
+/**
+ * Queues `fault` on the `nth` user-search page (1-based) and the `times - 1` requests after it: the first page is
+ * not special. The one-user count that checks the sort after the first page is not a page and is not counted.
+ */
 function faultOnNthSearch(emu: Emulator, nth: number, fault: Fault): void {
   let searches = 0;
   emu.onRequest((request) => {
-    if (request.path === USER_SEARCH && ++searches === nth) emu.faults.add({ ...fault, match: USER_SEARCH });
+    const isPage = (request.body as { limit?: number } | undefined)?.limit !== 1;
+    if (request.path === USER_SEARCH && isPage && ++searches === nth) emu.faults.add({ ...fault, match: USER_SEARCH });
   });
 }
 
@@ -144,8 +148,9 @@ describe("rate limits (429)", () => {
     const plannedWaitS = (limited!.quotaReset - limited!.emittedAt) / 1000 / TEST_TIME_SCALE;
     expect(plannedWaitS).toBeLessThanOrEqual(600 + 1);
     expect(logs(result).some((log) => /waiting 600s/.test(log.message))).toBe(true);
-    // All of it reached stdout while the connector was still waiting: the retry was never sent.
-    expect(emulator.requests.filter((request) => request.path === USER_SEARCH)).toHaveLength(3);
+    // All of it reached stdout while the connector was still waiting: the retry was never sent (three pages and
+    // the first page's sort check).
+    expect(emulator.requests.filter((request) => request.path === USER_SEARCH)).toHaveLength(4);
     expect(stateMessages(result, "users")).toHaveLength(2);
     expect(committedRecords(result, "users")).toEqual(records(result, "users"));
     expect(records(result, "users").length).toBeGreaterThan(20);
@@ -235,7 +240,8 @@ describe("a fault that does not clear", () => {
     // Bad credentials fail every stream alike, so the sync stops rather than collecting the same error again.
     expect(records(result, "tenants")).toEqual([]);
     // A 401 is not retried: the same key will not start working.
-    expect(emulator.requests.filter((request) => request.path === USER_SEARCH)).toHaveLength(2);
+    // (the first page, its sort check, and the refused second page)
+    expect(emulator.requests.filter((request) => request.path === USER_SEARCH)).toHaveLength(3);
   });
 
   it("a 403 mid-sync is a config_error about the key's permissions", async () => {

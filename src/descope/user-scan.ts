@@ -29,10 +29,15 @@ export interface UserScanOptions {
   from: ScanPosition;
   pageSize: number;
   onTotal?: (total: number) => void;
+  /** Told once if the deployment ignores the sort and the scan falls back to time windows. */
+  warn?: (message: string) => void;
 }
 
 /** Full passes over one crowded second that may find new users before we call it inconsistent. */
 const MAX_DRAIN_PASSES = 10;
+/** Time windows (order-free reading) aim at this share of a page, so a denser stretch still fits. */
+const WINDOW_FILL = 0.7;
+const CLOCK_SKEW_S = 300;
 
 interface UserSearchPage {
   users: DescopeUser[];
@@ -69,7 +74,7 @@ async function* scanUserPages(
     { field: "userId", desc: false },
   ];
   const search = async (body: Record<string, unknown>): Promise<UserSearchPage> =>
-    parseUserSearchPage(await client.post(options.path, { ...options.filter, ...body, sort, limit: pageSize }, "userSearch"), options.path);
+    parseUserSearchPage(await client.post(options.path, { ...options.filter, sort, limit: pageSize, ...body }, "userSearch"), options.path);
   const timeOf = (user: DescopeUser): number => {
     const value = user[timeField];
     if (typeof value !== "number") {
@@ -77,14 +82,25 @@ async function* scanUserPages(
     }
     return value;
   };
+  const fromSecond = (secondS: number) => ({ [fromKey]: secondS * 1000 });
+  const secondsBetween = (fromS: number, toS: number) => ({ [fromKey]: fromS * 1000, [toKey]: toS * 1000 + 999 });
 
   let anchorS = options.from.timeS;
   let seen = new Set(options.from.seenUserIds);
   let firstPage = true;
   for (;;) {
-    const page = await search({ [fromKey]: anchorS * 1000, page: 0 });
-    if (firstPage && page.total !== undefined) options.onTotal?.(page.total);
-    firstPage = false;
+    const page = await search({ ...fromSecond(anchorS), page: 0 });
+    if (firstPage) {
+      if (page.total !== undefined) options.onTotal?.(page.total);
+      if (!(await sortHonoured(page))) {
+        options.warn?.(
+          `Descope did not return users sorted by ${timeField}; reading them by time windows instead (safe, but more requests).`,
+        );
+        yield* scanByWindows({ timeS: anchorS, seenUserIds: [...seen] });
+        return;
+      }
+      firstPage = false;
+    }
     assertAscendingFrom(page.users, anchorS, timeOf, timeField);
     const fresh = page.users.filter((user) => !(timeOf(user) === anchorS && seen.has(user.userId)));
     const full = page.users.length >= pageSize;
@@ -108,11 +124,66 @@ async function* scanUserPages(
     if (!full && page.total !== undefined && page.users.length >= page.total) return;
   }
 
+  /**
+   * The sort is undocumented (reference §4.1), so the first page is checked: ascending, and — when it is full —
+   * holding every user before its last second (one count request). A deployment that ignores the sort fails this
+   * and is read by time windows instead.
+   */
+  async function sortHonoured(page: UserSearchPage): Promise<boolean> {
+    const times = page.users.map(timeOf);
+    if (times.some((time, i) => time < (i === 0 ? anchorS : times[i - 1]!))) return false;
+    const lastS = times.at(-1);
+    if (page.users.length < pageSize || lastS === undefined || lastS === anchorS) return true;
+    const before = await search({ ...secondsBetween(anchorS, lastS - 1), page: 0, limit: 1 });
+    return before.total === undefined || before.total === times.filter((time) => time < lastS).length;
+  }
+
+  /**
+   * Order-free reading: a window of seconds small enough for one request returns all its users at once (`total`
+   * says so), so nothing can shift under it; windows are sized from the density `total` reveals and walked in
+   * ascending time, each ending in the same resumable position as the anchor scan.
+   */
+  async function* scanByWindows(from: ScanPosition): AsyncGenerator<{ users: DescopeUser[]; position: ScanPosition }> {
+    // Positions come from the users' own times, never our clock: an edit made after a window was read gets a
+    // time at or after Descope's now, so resuming from the newest time seen cannot miss it.
+    let position = from;
+    let startS = from.timeS;
+    let delivered = new Set(from.seenUserIds); // users of second `startS` already emitted
+    let spanS = Math.max(1, nowS() - startS + 1);
+    while (startS <= nowS()) {
+      const endS = Math.min(startS + spanS - 1, nowS());
+      const page = await search({ ...secondsBetween(startS, endS), page: 0 });
+      const complete = page.total !== undefined ? page.users.length >= page.total : page.users.length < pageSize;
+      if (!complete && endS > startS) {
+        const windowS = endS - startS + 1;
+        spanS = Math.max(1, Math.floor((windowS * pageSize * WINDOW_FILL) / Math.max(page.total ?? 2 * pageSize, pageSize + 1)));
+        continue;
+      }
+      if (!complete) {
+        for await (const drained of drainSecond(startS, delivered)) {
+          position = drained.position;
+          yield drained;
+        }
+      } else if (page.users.length > 0) {
+        const fresh = page.users.filter((user) => !(timeOf(user) === startS && delivered.has(user.userId)));
+        const lastS = Math.max(...page.users.map(timeOf));
+        const atLast = page.users.filter((user) => timeOf(user) === lastS).map((user) => user.userId);
+        position = { timeS: lastS, seenUserIds: lastS === position.timeS ? [...new Set([...position.seenUserIds, ...atLast])] : atLast };
+        yield { users: fresh, position };
+        if (page.users.length < pageSize / 2) spanS *= 2;
+      } else {
+        spanS *= 2;
+      }
+      startS = endS + 1;
+      delivered = new Set();
+    }
+  }
+
   async function* drainSecond(secondS: number, delivered: Set<string>): AsyncGenerator<{ users: DescopeUser[]; position: ScanPosition }> {
     for (let pass = 0; pass < MAX_DRAIN_PASSES; pass++) {
       let foundThisPass = 0;
       for (let pageIndex = 0; ; pageIndex++) {
-        const page = await search({ [fromKey]: secondS * 1000, [toKey]: secondS * 1000 + 999, page: pageIndex });
+        const page = await search({ ...secondsBetween(secondS, secondS), page: pageIndex });
         const fresh = page.users.filter((user) => timeOf(user) === secondS && !delivered.has(user.userId));
         for (const user of fresh) delivered.add(user.userId);
         foundThisPass += fresh.length;
@@ -125,14 +196,19 @@ async function* scanUserPages(
   }
 }
 
+/** The newest second worth asking about: Descope's clock may run a little ahead of ours. */
+function nowS(): number {
+  return Math.floor(Date.now() / 1000) + CLOCK_SKEW_S;
+}
+
 function assertAscendingFrom(users: DescopeUser[], anchorS: number, timeOf: (user: DescopeUser) => number, timeField: string): void {
   let previous = anchorS;
   for (const user of users) {
     const time = timeOf(user);
     if (time < previous) {
       throw systemError(
-        `Descope returned users out of ${timeField} order (or before the requested start); ` +
-          `without that order the connector cannot page safely, so it stops instead of skipping users.`,
+        `Descope returned users out of ${timeField} order (or before the requested start) after honouring the sort ` +
+          `at first; the connector stops instead of risking skipped users.`,
       );
     }
     previous = time;

@@ -131,11 +131,12 @@ function population(body: JsonObject, forceTestUsersOnly: boolean): Population {
   return readBoolean(body, "withTestUser") ? "all" : "regular";
 }
 
-export function searchUsers({ request, store }: HandlerContext, forceTestUsersOnly: boolean): Reply {
+export function searchUsers({ request, store, options }: HandlerContext, forceTestUsersOnly: boolean): Reply {
   const body = bodyObject(request);
   const limit = readNonNegativeInt(body, "limit") || DEFAULT_LIMIT;
   const offset = readNonNegativeInt(body, "offset") || readNonNegativeInt(body, "page") * limit;
-  const sort = readSort(body);
+  const requestedSort = readSort(body);
+  const sort: SortKey[] = options.ignoreUserSort ? [{ field: "userId", desc: false }] : requestedSort;
   const view = store.index.view(population(body, forceTestUsersOnly), sort);
 
   let timeRanges = readTimeRanges(body);

@@ -58,6 +58,7 @@ export function loginHistoryStream(client: DescopeClient, settings: { pageSize: 
         timeField: "createdTime",
         from,
         pageSize: settings.pageSize,
+        warn: context.log.warn,
       });
       // Calls run pipelined across user pages (the next page is fetched while calls run); answers and each page's
       // end come back in order, so a checkpoint follows every login of the users before it.

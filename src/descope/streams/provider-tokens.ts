@@ -39,6 +39,7 @@ export function providerTokensStream(
         timeField: "createdTime",
         from: { timeS: 0, seenUserIds: [] },
         pageSize: settings.pageSize,
+        warn: context.log.warn,
       });
       // Calls run pipelined across user pages and come back in order; the "turned off" verdict is reached after
       // the first few answers, not a page of them.

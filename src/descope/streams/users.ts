@@ -50,6 +50,7 @@ function userSearchStream(
         timeField: "modifiedTime",
         from,
         pageSize: settings.pageSize,
+        warn: context.log.warn,
         onTotal: (total) => context.estimate(total),
       });
       for await (const page of scan) {
