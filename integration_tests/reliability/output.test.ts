@@ -40,13 +40,15 @@ describe("stdout discipline", () => {
   it("a reader that closes stdout after a few lines (EPIPE) ends the process cleanly: no stack, no hang, no more API calls", async () => {
     emulator = await scaledEmulator({ users: 20_000, testUsers: 0 });
     const run = startRead(emulator);
-    child = run.child;
+    // Handlers use this run's own process: `child` is cleared by afterEach while late events may still arrive.
+    const reader = run.child;
+    child = reader;
     let lines = 0;
     await new Promise<void>((resolve) => {
-      child!.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      reader.stdout.setEncoding("utf8").on("data", (chunk: string) => {
         lines += chunk.split("\n").length - 1;
         if (lines >= 3) {
-          child!.stdout.destroy(); // like `source-descope read … | head -3`
+          reader.stdout.destroy(); // like `source-descope read … | head -3`
           resolve();
         }
       });
@@ -63,28 +65,29 @@ describe("stdout discipline", () => {
   it("a slow consumer does not make memory grow: backpressure holds a 200k-user read to what the reader takes", { timeout: 120_000 }, async () => {
     emulator = await scaledEmulator({ users: 200_000, testUsers: 0 });
     const run = startRead(emulator);
-    child = run.child;
+    const reader = run.child;
+    child = reader;
     const BYTES_PER_TICK = 100_000; // ~1 MB/s
     let budget = BYTES_PER_TICK;
     let text = "";
     let bytes = 0;
-    child.stdout.on("data", (chunk: Buffer) => {
+    reader.stdout.on("data", (chunk: Buffer) => {
       bytes += chunk.length;
       budget -= chunk.length;
       if (text.length < 2_000_000) text += chunk.toString("utf8");
-      if (budget <= 0) child!.stdout.pause();
+      if (budget <= 0) reader.stdout.pause();
     });
     const tick = setInterval(() => {
       budget = BYTES_PER_TICK;
-      child!.stdout.resume();
+      reader.stdout.resume();
     }, 100);
 
     const samples: { rssMb: number; bytes: number }[] = [];
     try {
       for (let i = 0; i < 20; i++) {
         await sleep(250);
-        expect(child.exitCode, "the connector must still be held back by the reader").toBeNull();
-        samples.push({ rssMb: rssMegabytes(child.pid!), bytes });
+        expect(reader.exitCode, "the connector must still be held back by the reader").toBeNull();
+        samples.push({ rssMb: rssMegabytes(reader.pid!), bytes });
       }
     } finally {
       clearInterval(tick);
