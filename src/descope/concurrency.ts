@@ -1,20 +1,3 @@
-/**
- * Maps items through an async function with at most `limit` calls in flight, keeping the input order in the
- * result so records come out deterministically however the calls finish.
- */
-export async function mapConcurrent<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
 export function chunk<T>(items: readonly T[], size: number): T[][] {
   const chunks: T[][] = [];
   for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
@@ -43,12 +26,17 @@ export async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T>
 }
 
 /**
- * `mapConcurrent` over an async source, pipelined: up to `limit` calls stay in flight across the source's pages
+ * Maps a source (an array, or an async source such as user pages) through `fn` with at most `limit` calls in
+ * flight, pipelined: up to `limit` calls stay in flight across the source's pages
  * (no barrier at the end of each page or round, and the source is pulled while calls run), results come out in
  * input order. The source is only pulled while fewer than `limit` calls are pending, so memory stays bounded.
  */
-export async function* mapConcurrentOrdered<T, R>(source: AsyncIterable<T>, limit: number, fn: (item: T) => Promise<R>): AsyncGenerator<R> {
-  const iterator = source[Symbol.asyncIterator]();
+export async function* mapConcurrentOrdered<T, R>(
+  source: AsyncIterable<T> | Iterable<T>,
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): AsyncGenerator<R> {
+  const iterator = Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
   const pending: Promise<R>[] = [];
   let sourceDone = false;
   try {

@@ -1,13 +1,11 @@
 import type { JsonObject } from "../../cdk/protocol.js";
 import type { Stream } from "../../cdk/stream.js";
 import { DescopeApiError, type DescopeClient } from "../client.js";
-import { chunk, mapConcurrent } from "../concurrency.js";
+import { mapConcurrentOrdered } from "../concurrency.js";
 import { loadSchema } from "../schemas.js";
 import { fetchList } from "./list-endpoint.js";
 import { ALL_TENANTS } from "./tenants.js";
 
-/** Tenants whose groups are fetched before their records are emitted, so output flows on projects with many tenants. */
-const TENANTS_PER_BATCH = 50;
 /** Answers for one tenant that mean "this tenant has no groups to list" (e.g. no SSO configured), not a broken sync. */
 const NO_GROUPS_STATUSES = new Set([400, 404]);
 
@@ -24,19 +22,18 @@ export function groupsStream(client: DescopeClient, settings: { concurrency: num
     async *read(context) {
       const tenantIds = (await fetchList(client, ALL_TENANTS)).map((tenant) => String(tenant.id));
       const refused: string[] = [];
-      for (const batch of chunk(tenantIds, TENANTS_PER_BATCH)) {
-        const groupsPerTenant = await mapConcurrent(batch, settings.concurrency, async (tenantId) => {
-          try {
-            return await fetchGroups(client, tenantId);
-          } catch (error) {
-            if (!(error instanceof DescopeApiError && NO_GROUPS_STATUSES.has(error.status))) throw error;
-            refused.push(`${tenantId} (HTTP ${error.status}${error.errorCode ? ` ${error.errorCode}` : ""})`);
-            return [];
-          }
-        });
-        for (const [index, groups] of groupsPerTenant.entries()) {
-          for (const group of groups) yield { ...group, tenantId: batch[index]! };
+      // Calls stay in flight across tenants and come back in tenant order, so output flows on projects with many.
+      const answers = mapConcurrentOrdered(tenantIds, settings.concurrency, async (tenantId) => {
+        try {
+          return { tenantId, groups: await fetchGroups(client, tenantId) };
+        } catch (error) {
+          if (!(error instanceof DescopeApiError && NO_GROUPS_STATUSES.has(error.status))) throw error;
+          refused.push(`${tenantId} (HTTP ${error.status}${error.errorCode ? ` ${error.errorCode}` : ""})`);
+          return { tenantId, groups: [] };
         }
+      });
+      for await (const { tenantId, groups } of answers) {
+        for (const group of groups) yield { ...group, tenantId };
       }
       if (refused.length > 0) {
         context.log.warn(`groups: Descope would not list the groups of ${refused.length} tenant(s), read as having none: ${refused.slice(0, 10).join(", ")}.`);

@@ -10,8 +10,8 @@ export interface ListEndpoint {
   path: string;
   /** The field holding the list, e.g. `tenants` in `{"tenants": [...]}`. */
   field: string;
-  /** POST body; Descope's list and search endpoints take `{}` for "everything". */
-  body?: JsonObject;
+  /** POST body; Descope's list and search endpoints take `{}` for "everything" (login history: a bare ID array). */
+  body?: unknown;
 }
 
 /**

@@ -1,10 +1,10 @@
-import { systemError } from "../../cdk/errors.js";
 import type { JsonObject } from "../../cdk/protocol.js";
 import { checkpoint, type Stream } from "../../cdk/stream.js";
 import type { DescopeClient } from "../client.js";
 import { chunk, mapConcurrentOrdered } from "../concurrency.js";
 import { loadSchema } from "../schemas.js";
 import { syntheticId } from "../synthetic-id.js";
+import { fetchList } from "./list-endpoint.js";
 import { scanUsers, type ScanPosition } from "../user-scan.js";
 
 /** Descope documents no maximum; one call per 100 users is what the SDK examples and our peers use. */
@@ -95,13 +95,11 @@ interface Login extends JsonObject {
   loginTime: number;
 }
 
-/** The SDKs send a bare array of IDs and get a bare array back; the docs show `{usersAuthHistory: [...]}`. Both work. */
+/** The SDKs send a bare array of IDs and get a bare array back; the docs show `{usersAuthHistory: [...]}`. fetchList takes both. */
 async function fetchHistory(client: DescopeClient, userIds: string[]): Promise<Login[]> {
-  const body = await client.post("/v1/mgmt/user/history", userIds, "management");
-  const rows = Array.isArray(body) ? body : (body as { usersAuthHistory?: unknown } | null)?.usersAuthHistory;
-  if (!Array.isArray(rows)) throw systemError("Unexpected response from /v1/mgmt/user/history: expected an array of logins.");
+  const rows = await fetchList(client, { method: "POST", path: "/v1/mgmt/user/history", field: "usersAuthHistory", body: userIds });
   // Descope omits zero values, so a missing loginTime is 0; the row is kept either way.
-  return rows.map((row: JsonObject) => ({ ...row, loginTime: typeof row.loginTime === "number" ? row.loginTime : 0 }) as Login);
+  return rows.map((row) => ({ ...row, loginTime: typeof row.loginTime === "number" ? row.loginTime : 0 }) as Login);
 }
 
 /** Logins have no ID of their own; the same login always hashes to the same key, so re-reads deduplicate. */
