@@ -134,3 +134,21 @@ export function loadConfig<Config>(connectionSpecification: JsonSchema, path: st
   redactor.add(...secretValues(connectionSpecification, raw));
   return validateConfig<Config>(connectionSpecification, raw, path);
 }
+
+/**
+ * Checks a stream's saved state against the stream's state schema (Airbyte state and Singer bookmarks alike). A
+ * mismatch is a config error naming the file and the field; `fieldPrefix` places the stream's state inside the
+ * file, `note` says which stream it belongs to.
+ */
+export function validatedStreamState(
+  stateSchema: JsonSchema | undefined,
+  state: JsonObject | undefined,
+  where: { path: string; fieldPrefix?: string; note?: string },
+): JsonObject | undefined {
+  if (state === undefined || !stateSchema) return state;
+  const validate = new Ajv({ strict: false, allErrors: true }).compile(stateSchema);
+  if (validate(state)) return state;
+  const errors = (validate.errors ?? []).map((error) => ({ ...error, instancePath: `${where.fieldPrefix ?? ""}${error.instancePath}` }));
+  const detail = describeSchemaErrors(errors, where.path, "state");
+  throw configError(where.note ? `${detail.replace(/\.$/, "")} ${where.note}.` : detail);
+}

@@ -1,12 +1,11 @@
 import yargs from "yargs";
 import { runCommand } from "./command.js";
-import { describeSchemaErrors, loadConfig, parseCatalog, parseState, readJsonFile } from "./inputs.js";
+import { loadConfig, parseCatalog, parseState, readJsonFile, validatedStreamState } from "./inputs.js";
 import { ConnectorError, configError, failureTypeOf, systemError, userMessageOf } from "./errors.js";
 import { MessageWriter, OutputClosedError } from "./output.js";
 import type { ConfiguredAirbyteStream, JsonObject, SyncMode } from "./protocol.js";
 import type { Runtime, Source } from "./source.js";
 import { Checkpoint, toAirbyteStream, type Stream } from "./stream.js";
-import { Ajv } from "ajv";
 
 interface CommandOptions {
   config?: string;
@@ -121,7 +120,6 @@ async function reportError(writer: MessageWriter, error: unknown, stream?: strin
   });
 }
 
-
 /**
  * The source's streams for this config. Building them makes no call, so a config error here is about a value in
  * the config file (a base URL, a date) that the spec alone cannot judge: the message names the file like every
@@ -191,7 +189,10 @@ async function read<Config extends JsonObject>(
   const plans = catalog.streams.map((configured) => {
     const stream = available.get(configured.stream.name)!;
     const syncMode = effectiveSyncMode(stream, configured, runtime);
-    const state = syncMode === "incremental" ? validatedState(stream, inputState.get(stream.name), options.state) : undefined;
+    const state = syncMode === "incremental" ? validatedStreamState(stream.stateSchema, inputState.get(stream.name), {
+            path: options.state ?? "(none)",
+            note: `(in the state of stream "${stream.name}")`,
+          }) : undefined;
     return { stream, syncMode, state };
   });
   const failed: string[] = [];
@@ -271,12 +272,4 @@ function effectiveSyncMode(stream: Stream, configured: ConfiguredAirbyteStream, 
     return "full_refresh";
   }
   return configured.sync_mode;
-}
-
-function validatedState(stream: Stream, state: JsonObject | undefined, statePath: string | undefined): JsonObject | undefined {
-  if (state === undefined || !stream.stateSchema) return state;
-  const validate = new Ajv({ strict: false, allErrors: true }).compile(stream.stateSchema);
-  if (validate(state)) return state;
-  const detail = describeSchemaErrors(validate.errors, statePath ?? "(none)", "state");
-  throw configError(`${detail.replace(/\.$/, "")} (in the state of stream "${stream.name}").`);
 }

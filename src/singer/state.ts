@@ -1,5 +1,4 @@
-import { Ajv } from "ajv";
-import { describeSchemaErrors } from "../cdk/inputs.js";
+import { validatedStreamState } from "../cdk/inputs.js";
 import { configError } from "../cdk/errors.js";
 import type { JsonObject } from "../cdk/protocol.js";
 import type { Stream } from "../cdk/stream.js";
@@ -34,9 +33,5 @@ export function parseBookmarks(raw: unknown, path: string): Bookmarks {
 
 /** A stream's bookmark, checked against the stream's state schema; a mismatch names the file and field. */
 export function validatedBookmark(stream: Stream, bookmark: JsonObject | undefined, path: string | undefined): JsonObject | undefined {
-  if (bookmark === undefined || !stream.stateSchema) return bookmark;
-  const validate = new Ajv({ strict: false, allErrors: true }).compile(stream.stateSchema);
-  if (validate(bookmark)) return bookmark;
-  const errors = (validate.errors ?? []).map((error) => ({ ...error, instancePath: `/bookmarks/${stream.name}${error.instancePath}` }));
-  throw configError(describeSchemaErrors(errors, path ?? "(none)", "state"));
+  return validatedStreamState(stream.stateSchema, bookmark, { path: path ?? "(none)", fieldPrefix: `/bookmarks/${stream.name}` });
 }
