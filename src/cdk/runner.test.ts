@@ -149,9 +149,9 @@ describe("runAirbyte read", () => {
     expect(error).toMatchObject({ type: "ERROR", error: { failure_type: "transient_error", stream_descriptor: { name: "broken" } } });
   });
 
-  it("stops the sync at a config error, since every later stream would fail the same way", async () => {
+  it("stops the sync at an error that ends it (bad credentials), since every later stream would fail the same way", async () => {
     const { exitCode, messages } = await run(
-      fakeSource([failing("broken", configError(`bad key ${SECRET}`)), letters]),
+      fakeSource([failing("broken", configError(`bad key ${SECRET}`, undefined, { endsSync: true })), letters]),
       (f) => ["read", "--config", f.config!, "--catalog", f.catalog!],
       { config: { api_key: SECRET }, catalog: catalog(["broken", "full_refresh"], ["letters", "full_refresh"]) },
     );
@@ -160,6 +160,19 @@ describe("runAirbyte read", () => {
     const error = ofType(messages, "TRACE").find((m) => m.trace.type === "ERROR")!.trace;
     expect(error.type === "ERROR" && error.error.message).toBe("bad key **********");
     expect(error.type === "ERROR" && error.error.stack_trace).toBeUndefined();
+  });
+
+  it("a config error of one stream (a permission the key lacks) fails only that stream; the others still run", async () => {
+    const { exitCode, messages } = await run(
+      fakeSource([failing("broken", configError("no permission for broken")), letters]),
+      (f) => ["read", "--config", f.config!, "--catalog", f.catalog!],
+      { config: { api_key: SECRET }, catalog: catalog(["broken", "full_refresh"], ["letters", "full_refresh"]) },
+    );
+    expect(exitCode).toBe(1);
+    expect(statuses(messages, "broken")).toEqual(["STARTED", "RUNNING", "INCOMPLETE"]);
+    expect(statuses(messages, "letters")).toEqual(["STARTED", "RUNNING", "COMPLETE"]);
+    const error = ofType(messages, "TRACE").find((m) => m.trace.type === "ERROR")!.trace;
+    expect(error).toMatchObject({ type: "ERROR", error: { failure_type: "config_error", stream_descriptor: { name: "broken" } } });
   });
 
   it("rejects a catalog naming an unknown stream or sync mode with a config_error naming the file", async () => {

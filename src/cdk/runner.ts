@@ -1,9 +1,9 @@
 import yargs from "yargs";
 import { runCommand } from "./command.js";
 import { loadConfig, parseCatalog, parseState, readJsonFile, validatedStreamState } from "./inputs.js";
-import { ConnectorError, configError, failureTypeOf, systemError, userMessageOf } from "./errors.js";
+import { ConnectorError, configError, endsSync, failureTypeOf, systemError, userMessageOf } from "./errors.js";
 import { MessageWriter, OutputClosedError } from "./output.js";
-import type { ConfiguredAirbyteStream, JsonObject, SyncMode } from "./protocol.js";
+import type { ConfiguredAirbyteStream, JsonObject, JsonSchema, SyncMode } from "./protocol.js";
 import type { Runtime, Source } from "./source.js";
 import { Checkpoint, toAirbyteStream, type Stream } from "./stream.js";
 
@@ -125,9 +125,9 @@ async function reportError(writer: MessageWriter, error: unknown, stream?: strin
  * the config file (a base URL, a date) that the spec alone cannot judge: the message names the file like every
  * other input error.
  */
-function streamsOf<Config extends JsonObject>(source: Source<Config>, config: Config, configPath: string, runtime: Runtime): Stream[] {
+async function streamsOf<Config extends JsonObject>(source: Source<Config>, config: Config, configPath: string, runtime: Runtime): Promise<Stream[]> {
   try {
-    return source.streams(config, runtime);
+    return await source.streams(config, runtime);
   } catch (error) {
     if (failureTypeOf(error) !== "config_error") throw error;
     throw configError(`Invalid config file ${configPath}: ${userMessageOf(error)}`);
@@ -162,7 +162,7 @@ async function discover<Config extends JsonObject>(
   runtime: Runtime,
 ): Promise<void> {
   const config = loadConfig<Config>(source.spec().connectionSpecification, options.config!, writer.redactor);
-  const streams = streamsOf(source, config, options.config!, runtime).map(toAirbyteStream);
+  const streams = (await streamsOf(source, config, options.config!, runtime)).map(toAirbyteStream);
   await writer.write({ type: "CATALOG", catalog: { streams: streams as never } });
 }
 
@@ -175,7 +175,7 @@ async function read<Config extends JsonObject>(
   const config = loadConfig<Config>(source.spec().connectionSpecification, options.config!, writer.redactor);
   const catalog = parseCatalog(readJsonFile(options.catalog!, "catalog"), options.catalog!);
   const inputState = options.state ? parseState(readJsonFile(options.state, "state"), options.state, runtime.log.warn) : new Map();
-  const available = new Map(streamsOf(source, config, options.config!, runtime).map((stream) => [stream.name, stream]));
+  const available = new Map((await streamsOf(source, config, options.config!, runtime)).map((stream) => [stream.name, stream]));
 
   const unknown = catalog.streams.map((configured) => configured.stream.name).filter((name) => !available.has(name));
   if (unknown.length > 0) {
@@ -193,12 +193,12 @@ async function read<Config extends JsonObject>(
             path: options.state ?? "(none)",
             note: `(in the state of stream "${stream.name}")`,
           }) : undefined;
-    return { stream, syncMode, state };
+    return { stream, syncMode, state, configuredSchema: configured.stream.json_schema };
   });
   const failed: string[] = [];
-  for (const { stream, syncMode, state } of plans) {
+  for (const { stream, syncMode, state, configuredSchema } of plans) {
     runtime.currentStream = stream.name;
-    const ok = await readStream(stream, syncMode, state, writer, runtime);
+    const ok = await readStream(stream, syncMode, state, configuredSchema, writer, runtime);
     runtime.currentStream = undefined;
     if (!ok.succeeded) failed.push(stream.name);
     if (ok.fatal) break;
@@ -215,6 +215,7 @@ async function readStream(
   stream: Stream,
   syncMode: SyncMode,
   state: JsonObject | undefined,
+  configuredSchema: JsonSchema | undefined,
   writer: MessageWriter,
   runtime: Runtime,
 ): Promise<{ succeeded: boolean; fatal: boolean }> {
@@ -228,7 +229,7 @@ async function readStream(
     await writer.streamStatus(stream.name, "RUNNING");
   };
   try {
-    const context = { syncMode, state, log: runtime.log, estimate: (rows: number) => void writer.estimate(stream.name, rows) };
+    const context = { syncMode, state, configuredSchema, log: runtime.log, estimate: (rows: number) => void writer.estimate(stream.name, rows) };
 
     for await (const item of stream.read(context)) {
       await markRunning();
@@ -261,8 +262,8 @@ async function readStream(
     if (error instanceof OutputClosedError) throw error;
     await writer.streamStatus(stream.name, "INCOMPLETE");
     await reportError(writer, error, stream.name);
-    // With bad credentials or input every later stream would fail the same way.
-    return { succeeded: false, fatal: failureTypeOf(error) === "config_error" };
+    // With bad credentials every later stream would fail the same way; a permission one key lacks need not.
+    return { succeeded: false, fatal: endsSync(error) };
   }
 }
 

@@ -15,5 +15,9 @@ export interface Source<Config extends JsonObject = JsonObject> {
   spec(): ConnectorSpecification;
   /** Throws a config error when the credentials or settings are wrong; returns when the connection works. */
   check(config: Config, runtime: Runtime): Promise<void>;
-  streams(config: Config, runtime: Runtime): Stream[];
+  /**
+   * The streams for this config. May call the API (e.g. to add a project's custom attribute columns to a schema)
+   * and so may be asynchronous; `spec` never needs it.
+   */
+  streams(config: Config, runtime: Runtime): Stream[] | Promise<Stream[]>;
 }

@@ -18,6 +18,12 @@ export interface StreamContext {
   /** The stream's saved state (validated against `stateSchema`); undefined on a first or full-refresh sync. */
   state: JsonObject | undefined;
   log: Logger;
+  /**
+   * The schema the host configured for this stream (from its catalog), when it sent one. A stream whose discovered
+   * schema depends on the project (custom attribute columns) emits only what this schema declares, so a catalog
+   * configured before a change in the project keeps receiving valid records.
+   */
+  configuredSchema?: JsonSchema;
   /** Lets the host show progress; call as soon as the API reveals a total. */
   estimate(rowCount: number): void;
 }

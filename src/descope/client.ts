@@ -28,8 +28,9 @@ export class DescopeApiError extends ConnectorError {
     readonly status: number,
     readonly errorCode: string | undefined,
     readonly errorDescription: string | undefined,
+    options: { endsSync?: boolean } = {},
   ) {
-    super(message, failureType);
+    super(message, failureType, options);
     this.name = "DescopeApiError";
   }
 }
@@ -202,6 +203,7 @@ export class DescopeClient {
         statusCode,
         descope?.errorCode,
         descope?.errorDescription,
+        { endsSync: true },
       );
     }
     throw new DescopeApiError(

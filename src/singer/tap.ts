@@ -1,6 +1,6 @@
 import type { Writable } from "node:stream";
 import { parseArgs } from "node:util";
-import { ConnectorError, configError, failureTypeOf, systemError, userMessageOf } from "../cdk/errors.js";
+import { ConnectorError, configError, endsSync, failureTypeOf, systemError, userMessageOf } from "../cdk/errors.js";
 import { runCommand } from "../cdk/command.js";
 import { loadConfig, readJsonFile } from "../cdk/inputs.js";
 import { MessageWriter, OutputClosedError, type Logger } from "../cdk/output.js";
@@ -101,7 +101,7 @@ export async function runSinger<Config extends JsonObject>(
         rateLimited: (retryAtMs) => log.info(`Rate limited by Descope; waiting until ${new Date(retryAtMs).toISOString()}.`),
         onClose,
       };
-      const streams = source.streams(config, runtime);
+      const streams = await source.streams(config, runtime);
       if (!options.discover) return sync(streams, options, writer, log);
       await send(writer, discoverCatalog(streams));
       return 0;
@@ -163,8 +163,8 @@ async function sync(streams: Stream[], options: TapOptions, writer: MessageWrite
       failed.push(planned.stream.name);
       log.error(`Stream "${planned.stream.name}" failed: ${userMessageOf(error)}`);
       if (!(error instanceof ConnectorError)) log.debug(String((error as Error).stack));
-      // With bad credentials or input every later stream would fail the same way.
-      if (failureTypeOf(error) === "config_error") break;
+      // With bad credentials every later stream would fail the same way; a permission one key lacks need not.
+      if (endsSync(error)) break;
     }
   }
   // Always end on a STATE holding every bookmark, even when nothing changed: the host then has a complete state.
@@ -215,7 +215,7 @@ async function syncStream(planned: PlannedStream, statePath: string | undefined,
   let records = 0;
   let recordsSinceCheckpoint = 0;
   let checkpointed = false;
-  const context = { syncMode, state, log, estimate: (rows: number) => log.debug(`Stream "${stream.name}": about ${rows} rows.`) };
+  const context = { syncMode, state, configuredSchema: schema, log, estimate: (rows: number) => log.debug(`Stream "${stream.name}": about ${rows} rows.`) };
   for await (const item of stream.read(context)) {
     if (item instanceof Checkpoint) {
       emitter.bookmarks[stream.name] = item.state;
