@@ -4,7 +4,7 @@ import { loadConfig, parseCatalog, parseState, readJsonFile, validatedStreamStat
 import { ConnectorError, configError, endsSync, failureTypeOf, systemError, userMessageOf } from "./errors.js";
 import { MessageWriter, OutputClosedError } from "./output.js";
 import type { ConfiguredAirbyteStream, JsonObject, JsonSchema, SyncMode } from "./protocol.js";
-import type { Runtime, Source } from "./source.js";
+import type { CheckResult, Runtime, Source } from "./source.js";
 import { Checkpoint, toAirbyteStream, type Stream } from "./stream.js";
 
 interface CommandOptions {
@@ -140,9 +140,10 @@ async function check<Config extends JsonObject>(
   writer: MessageWriter,
   runtime: Runtime,
 ): Promise<void> {
+  let result: void | CheckResult;
   try {
     const config = loadConfig<Config>(source.spec().connectionSpecification, options.config!, writer.redactor);
-    await source.check(config, runtime);
+    result = await source.check(config, runtime);
   } catch (error) {
     // A user's mistake is an answer, not a crash: FAILED with the reason, exit 0. Anything else propagates.
     if (failureTypeOf(error) !== "config_error") throw error;
@@ -152,7 +153,8 @@ async function check<Config extends JsonObject>(
     });
     return;
   }
-  await writer.write({ type: "CONNECTION_STATUS", connectionStatus: { status: "SUCCEEDED" } });
+  const message = result?.message ? { message: writer.redactor.redact(result.message) } : {};
+  await writer.write({ type: "CONNECTION_STATUS", connectionStatus: { status: "SUCCEEDED", ...message } });
 }
 
 async function discover<Config extends JsonObject>(
@@ -229,7 +231,16 @@ async function readStream(
     await writer.streamStatus(stream.name, "RUNNING");
   };
   try {
-    const context = { syncMode, state, configuredSchema, log: runtime.log, estimate: (rows: number) => void writer.estimate(stream.name, rows) };
+    const details: string[] = [];
+    const context = {
+      syncMode,
+      state,
+      configuredSchema,
+      log: runtime.log,
+      estimate: (rows: number) => void writer.estimate(stream.name, rows),
+      report: (detail: string) => void details.push(detail),
+    };
+    let records = 0;
 
     for await (const item of stream.read(context)) {
       await markRunning();
@@ -246,6 +257,7 @@ async function readStream(
         lastState = serialized;
       } else {
         recordsSinceState++;
+        records++;
         const pending = writer.record(stream.name, item);
         if (pending) await pending;
       }
@@ -256,6 +268,7 @@ async function readStream(
     // duplicate state, which fails the sync.
     if (lastState === undefined) await writer.state(stream.name, {}, recordsSinceState);
     else if (recordsSinceState > 0) throw systemError(`Stream "${stream.name}" yielded records after its last checkpoint.`);
+    runtime.log.info([`${stream.name}: ${records.toLocaleString("en-US")} records`, ...details].join("; "));
     await writer.streamStatus(stream.name, "COMPLETE");
     return { succeeded: true, fatal: false };
   } catch (error) {

@@ -11,10 +11,15 @@ export interface Runtime {
   onClose(cleanup: () => Promise<void> | void): void;
 }
 
+/** A connection that works, with an optional note for the user (e.g. streams this key cannot read). */
+export interface CheckResult {
+  message?: string;
+}
+
 export interface Source<Config extends JsonObject = JsonObject> {
   spec(): ConnectorSpecification;
   /** Throws a config error when the credentials or settings are wrong; returns when the connection works. */
-  check(config: Config, runtime: Runtime): Promise<void>;
+  check(config: Config, runtime: Runtime): Promise<void | CheckResult>;
   /**
    * The streams for this config. May call the API (e.g. to add a project's custom attribute columns to a schema)
    * and so may be asynchronous; `spec` never needs it.

@@ -26,6 +26,11 @@ export interface StreamContext {
   configuredSchema?: JsonSchema;
   /** Lets the host show progress; call as soon as the API reveals a total. */
   estimate(rowCount: number): void;
+  /**
+   * Adds a detail to the one summary LOG line the runner writes when the stream ends ("users: 1,204 records;
+   * search total 1,204 at start / 1,205 at end; userSearch 150/min"). Details appear in the order reported.
+   */
+  report(detail: string): void;
 }
 
 export interface Stream {

@@ -215,7 +215,15 @@ async function syncStream(planned: PlannedStream, statePath: string | undefined,
   let records = 0;
   let recordsSinceCheckpoint = 0;
   let checkpointed = false;
-  const context = { syncMode, state, configuredSchema: schema, log, estimate: (rows: number) => log.debug(`Stream "${stream.name}": about ${rows} rows.`) };
+  const details: string[] = [];
+  const context = {
+    syncMode,
+    state,
+    configuredSchema: schema,
+    log,
+    estimate: (rows: number) => log.debug(`Stream "${stream.name}": about ${rows} rows.`),
+    report: (detail: string) => void details.push(detail),
+  };
   for await (const item of stream.read(context)) {
     if (item instanceof Checkpoint) {
       emitter.bookmarks[stream.name] = item.state;
@@ -233,6 +241,7 @@ async function syncStream(planned: PlannedStream, statePath: string | undefined,
   // The guarantee the Airbyte runner enforces too: a stream that checkpoints ends on a checkpoint, so the last
   // STATE covers every record before it.
   if (checkpointed && recordsSinceCheckpoint > 0) throw systemError(`Stream "${stream.name}" yielded records after its last checkpoint.`);
+  log.info([`${stream.name}: ${records.toLocaleString("en-US")} records`, ...details].join("; "));
   // Singer's metric log line (singer-io/getting-started docs/SYNC_MODE.md).
   log.info(`METRIC: ${JSON.stringify({ type: "counter", metric: "record_count", value: records, tags: { endpoint: stream.name } })}`);
 }
