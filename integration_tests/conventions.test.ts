@@ -37,7 +37,10 @@ afterEach(async () => {
 function metadataValidator() {
   const schema = JSON.parse(read("vendor/airbyte-metadata/ConnectorMetadataDefinitionV0.json")) as JsonObject;
   const fix = (node: unknown, root: boolean): void => {
-    if (Array.isArray(node)) return node.forEach((item) => fix(item, false));
+    if (Array.isArray(node)) {
+      for (const item of node) fix(item, false);
+      return;
+    }
     if (!node || typeof node !== "object") return;
     const object = node as JsonObject;
     if (!root) {
@@ -90,8 +93,10 @@ describe("Airbyte conventions", () => {
     expect(read("metadata.yaml")).toMatch(/releaseDate: "\d{4}-\d{2}-\d{2}"/);
   });
 
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: ${field} is Airbyte's placeholder syntax, not a template
   it("allowedHosts covers Descope's API hosts, and every ${field} it references is a spec field", () => {
     const hosts = metadata().data.allowedHosts.hosts;
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Airbyte's placeholder for the base_url config field
     expect(hosts).toEqual(expect.arrayContaining(["api.descope.com", "*.descope.com", "${base_url}"]));
     const spec = readJson<{ connectionSpecification: { properties: JsonObject } }>("integration_tests/spec.json");
     for (const host of hosts) {
@@ -137,9 +142,9 @@ describe("Airbyte conventions", () => {
     // Every referenced file exists, except the git-ignored secrets CI writes.
     const paths: string[] = [];
     const collect = (node: unknown, key = ""): void => {
-      if (Array.isArray(node)) return node.forEach((item) => collect(item, key));
-      if (node && typeof node === "object") return Object.entries(node).forEach(([k, v]) => collect(v, k));
-      if (typeof node === "string" && (key.endsWith("_path") || key === "path")) paths.push(node);
+      if (Array.isArray(node)) for (const item of node) collect(item, key);
+      else if (node && typeof node === "object") for (const [k, v] of Object.entries(node)) collect(v, k);
+      else if (typeof node === "string" && (key.endsWith("_path") || key === "path")) paths.push(node);
     };
     collect(config.acceptance_tests);
     expect(paths.length).toBeGreaterThan(5);
