@@ -25,7 +25,7 @@ const requestsPerMinute = (title: string, limit: number, order: number, what: st
     `share this project's limit. 429 answers are still honoured.`,
   default: limit,
   minimum: 1,
-  maximum: limit,
+  // No maximum: a local emulator (npm run demo) or a limit Descope raised for a project needs more.
   order,
 });
 
