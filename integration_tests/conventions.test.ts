@@ -10,7 +10,8 @@ import { packageRoot } from "../src/cdk/package-root.js";
 import type { AirbyteStream, JsonObject } from "../src/cdk/protocol.js";
 import { parseMessages } from "../src/cdk/test-support.js";
 import { startEmulator, type Emulator } from "./emulator/server.js";
-import { generateFixtures } from "./fixtures.js";
+import { CLOCK_START_ENV } from "../src/descope/clock-start.js";
+import { FIXTURE_EMULATOR, FIXTURE_NOW_MS, generateFixtures } from "./fixtures.js";
 import { emulatorConfig, records, runConnector, SOURCE_BIN, stateMessages, streamStatuses } from "./helpers/connector.js";
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -59,11 +60,16 @@ function metadataValidator() {
 /** The final LABEL and ENV key=value pairs and the last ENTRYPOINT of a Dockerfile (continuations joined). */
 function dockerInstructions(dockerfile: string): { LABEL: Record<string, string>; ENV: Record<string, string>; ENTRYPOINT?: string } {
   const result = { LABEL: {} as Record<string, string>, ENV: {} as Record<string, string>, ENTRYPOINT: undefined as string | undefined };
-  const lines = dockerfile.replace(/\\\n/g, " ").split("\n").filter((line) => !line.trimStart().startsWith("#"));
+  const lines = dockerfile
+    .replace(/\\\n/g, " ")
+    .split("\n")
+    .filter((line) => !line.trimStart().startsWith("#"));
   for (const line of lines) {
     const [, instruction, rest] = /^\s*(LABEL|ENV|ENTRYPOINT)\s+(.*)$/.exec(line) ?? [];
     if (instruction === "ENTRYPOINT") result.ENTRYPOINT = rest!.trim();
-    else if (instruction) for (const [, key, quoted, bare] of rest!.matchAll(/([\w.-]+)=(?:"([^"]*)"|(\S+))/g)) result[instruction as "LABEL" | "ENV"][key!] = quoted ?? bare!;
+    else if (instruction)
+      for (const [, key, quoted, bare] of rest!.matchAll(/([\w.-]+)=(?:"([^"]*)"|(\S+))/g))
+        result[instruction as "LABEL" | "ENV"][key!] = quoted ?? bare!;
   }
   return result;
 }
@@ -104,13 +110,16 @@ describe("Airbyte conventions", () => {
     }
   });
 
-  it.skipIf(!existsSync(join(ROOT, "Dockerfile")))("the Dockerfile's labels and entrypoint match metadata.yaml (CAT test_image_labels, test_image_environment_variables)", () => {
-    const instructions = dockerInstructions(read("Dockerfile"));
-    const { data } = metadata();
-    expect(instructions.LABEL["io.airbyte.name"]).toBe(data.dockerRepository);
-    expect(instructions.LABEL["io.airbyte.version"]).toBe(data.dockerImageTag);
-    expect(instructions.ENV.AIRBYTE_ENTRYPOINT).toBe((JSON.parse(instructions.ENTRYPOINT!) as string[]).join(" "));
-  });
+  it.skipIf(!existsSync(join(ROOT, "Dockerfile")))(
+    "the Dockerfile's labels and entrypoint match metadata.yaml (CAT test_image_labels, test_image_environment_variables)",
+    () => {
+      const instructions = dockerInstructions(read("Dockerfile"));
+      const { data } = metadata();
+      expect(instructions.LABEL["io.airbyte.name"]).toBe(data.dockerRepository);
+      expect(instructions.LABEL["io.airbyte.version"]).toBe(data.dockerImageTag);
+      expect(instructions.ENV.AIRBYTE_ENTRYPOINT).toBe((JSON.parse(instructions.ENTRYPOINT!) as string[]).join(" "));
+    },
+  );
 
   it("SPEC output equals integration_tests/spec.json", async () => {
     const result = await runConnector("spec");
@@ -138,7 +147,8 @@ describe("Airbyte conventions", () => {
     // High strictness needs all six core suites, each with tests or a bypass reason (never both).
     const suites = ["spec", "connection", "discovery", "basic_read", "full_refresh", "incremental"];
     expect(Object.keys(config.acceptance_tests).sort()).toEqual([...suites].sort());
-    for (const suite of suites) expect(Boolean(config.acceptance_tests[suite]!.tests) !== Boolean(config.acceptance_tests[suite]!.bypass_reason)).toBe(true);
+    for (const suite of suites)
+      expect(Boolean(config.acceptance_tests[suite]!.tests) !== Boolean(config.acceptance_tests[suite]!.bypass_reason)).toBe(true);
     // Every referenced file exists, except the git-ignored secrets CI writes.
     const paths: string[] = [];
     const collect = (node: unknown, key = ""): void => {
@@ -155,11 +165,66 @@ describe("Airbyte conventions", () => {
     const catalog = readJson<{ streams: { stream: { name: string }; sync_mode: string }[] }>("integration_tests/configured_catalog.json");
     const basicRead = config.acceptance_tests.basic_read!.tests![0]! as { empty_streams?: { name: string }[] };
     const empty = new Set((basicRead.empty_streams ?? []).map((s) => s.name));
-    const withRecords = new Set(read("integration_tests/expected_records.jsonl").split("\n").filter(Boolean).map((line) => (JSON.parse(line) as { stream: string }).stream));
-    for (const { stream } of catalog.streams) expect(withRecords.has(stream.name) || empty.has(stream.name), `${stream.name}: no expected records and not in empty_streams`).toBe(true);
-    const future = readJson<{ stream: { stream_descriptor: { name: string } } }[]>("integration_tests/abnormal_state.json").map((s) => s.stream.stream_descriptor.name);
+    const withRecords = new Set(
+      read("integration_tests/expected_records.jsonl")
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => (JSON.parse(line) as { stream: string }).stream),
+    );
+    for (const { stream } of catalog.streams)
+      expect(withRecords.has(stream.name) || empty.has(stream.name), `${stream.name}: no expected records and not in empty_streams`).toBe(true);
+    const future = readJson<{ stream: { stream_descriptor: { name: string } } }[]>("integration_tests/abnormal_state.json").map(
+      (s) => s.stream.stream_descriptor.name,
+    );
     const incremental = catalog.streams.filter((s) => s.sync_mode === "incremental").map((s) => s.stream.name);
     expect(future.sort()).toEqual([...incremental].sort());
+  });
+
+  it("CAT's basic read against the fixtures' emulator finds every expected record on any date (clock pinned by acceptance-test-config.yml)", async () => {
+    const { custom_environment_variables: env = {}, acceptance_tests } = parseYaml(read("acceptance-test-config.yml")) as {
+      custom_environment_variables?: Record<string, string>;
+      acceptance_tests: { basic_read: { tests: { empty_streams?: { name: string }[] }[] } };
+    };
+    // The pin is the fixtures' instant; the real clock (today) is whatever it is, far from it.
+    expect(Date.parse(env[CLOCK_START_ENV] ?? ""), `${CLOCK_START_ENV} in custom_environment_variables`).toBe(FIXTURE_NOW_MS);
+    emulator = await startEmulator(FIXTURE_EMULATOR);
+    const config = emulatorConfig(emulator);
+    // High strictness: the catalog is discover's, minus empty_streams, each stream in its first sync mode.
+    const empty = new Set((acceptance_tests.basic_read.tests[0]!.empty_streams ?? []).map((s) => s.name));
+    const streams = (await runConnector("discover", { config, env })).messages.flatMap((m) => (m.type === "CATALOG" ? m.catalog.streams : []));
+    const configured = streams
+      .filter((stream) => !empty.has(stream.name))
+      .map((stream) => ({
+        stream,
+        sync_mode: stream.supported_sync_modes[0],
+        destination_sync_mode: "append",
+        ...(stream.default_cursor_field ? { cursor_field: stream.default_cursor_field } : {}),
+        primary_key: stream.source_defined_primary_key,
+      }));
+    const result = await runConnector("read", { config, catalog: { streams: configured }, env });
+    expect(result.exitCode, result.stderr).toBe(0);
+
+    const expected = read("integration_tests/expected_records.jsonl")
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { stream: string; data: JsonObject });
+    for (const { stream } of configured) {
+      const actual = records(result, stream.name);
+      // "All streams should return some records" (empty_streams aside).
+      expect(actual.length, `${stream.name} returned no records`).toBeGreaterThan(0);
+      // CAT compares streams with a primary key by key only: every expected key must be read.
+      const keyOf = (data: JsonObject) =>
+        JSON.stringify(
+          stream.source_defined_primary_key!.map((path) => path.reduce<unknown>((value, field) => (value as JsonObject)?.[field], data)),
+        );
+      const actualKeys = new Set(actual.map(keyOf));
+      const expectedKeys = expected.filter((e) => e.stream === stream.name).map((e) => keyOf(e.data));
+      expect(expectedKeys.length, `${stream.name} has expected records`).toBeGreaterThan(0);
+      expect(
+        expectedKeys.filter((key) => !actualKeys.has(key)),
+        `${stream.name}: expected keys not read`,
+      ).toEqual([]);
+    }
   });
 
   it("the abnormal (far-future) state reads no records and still ends every stream with a state", async () => {
@@ -195,7 +260,8 @@ describe("Airbyte conventions", () => {
 
   it("docs/descope.md documents every stream and has a changelog entry for this version", () => {
     const doc = read("docs/descope.md");
-    for (const heading of ["## Prerequisites", "## Setup guide", "## Supported sync modes", "## Supported Streams", "## Changelog"]) expect(doc).toContain(heading);
+    for (const heading of ["## Prerequisites", "## Setup guide", "## Supported sync modes", "## Supported Streams", "## Changelog"])
+      expect(doc).toContain(heading);
     const catalog = readJson<{ streams: { stream: { name: string }; primary_key: string[][] }[] }>("integration_tests/configured_catalog.json");
     for (const { stream, primary_key } of catalog.streams) {
       const row = doc.split("\n").find((line) => line.startsWith(`| \`${stream.name}\` |`));

@@ -2,14 +2,23 @@
  * Generates the acceptance-test fixtures under integration_tests/ from the source itself and the emulator's seeded
  * data, so they never drift from the code and nobody lists streams by hand:
  *
- *   npm run fixtures            # rewrites the files
+ *   npm run fixtures                      # rewrites the files
+ *   npm run -s fixtures -- --serve [--host H] [--port P] > secrets/config.json
+ *                                         # serves the emulator the fixtures were made from, for a CAT run;
+ *                                         # prints the config to use and serves until SIGTERM/SIGINT
  *
  * The emulator runs with a fixed seed and a fixed clock, so the output is the same on every machine and every day;
- * conventions.test.ts regenerates in memory and fails when a committed file is out of date.
+ * conventions.test.ts regenerates in memory and fails when a committed file is out of date. The connector reads
+ * audit (last 30 days) and analytics (last 12 months) relative to its clock, so a run that must find the fixture
+ * data starts the connector's clock at FIXTURE_NOW_MS too: in-process here, and through SOURCE_DESCOPE_CLOCK_START
+ * (set in acceptance-test-config.yml) for the built image.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
+import { startClockAt } from "../src/cdk/clock.js";
+import { CLOCK_START_ENV } from "../src/descope/clock-start.js";
 import { packageRoot } from "../src/cdk/package-root.js";
 import type { AirbyteMessage, AirbyteStream, ConfiguredAirbyteStream, JsonObject } from "../src/cdk/protocol.js";
 import { runAirbyte } from "../src/cdk/runner.js";
@@ -90,26 +99,14 @@ export function farFuture(value: unknown): unknown {
   return value;
 }
 
-/**
- * Runs `work` with the connector's clock starting at `startMs` and ticking normally. The connector reads windows
- * relative to now (audit retention, analytics' 12 months, the users' settling second), so against an emulator
- * seeded at a fixed instant it must believe it is that instant too; ticking keeps its rate budgets and timeouts
- * working. Only the generator does this: the connector itself never reads a clock other than Date.now.
- */
-async function withClockAt<T>(startMs: number, work: () => Promise<T>): Promise<T> {
-  const realNow = Date.now;
-  const offsetMs = startMs - realNow();
-  Date.now = () => realNow() + offsetMs;
-  try {
-    return await work();
-  } finally {
-    Date.now = realNow;
-  }
-}
-
 /** Every fixture, keyed by its path relative to the package root. */
-export function generateFixtures(): Promise<Map<string, string>> {
-  return withClockAt(FIXTURE_NOW_MS, generate);
+export async function generateFixtures(): Promise<Map<string, string>> {
+  const restoreClock = startClockAt(FIXTURE_NOW_MS);
+  try {
+    return await generate();
+  } finally {
+    restoreClock();
+  }
 }
 
 async function generate(): Promise<Map<string, string>> {
@@ -162,10 +159,26 @@ async function generate(): Promise<Map<string, string>> {
   return files;
 }
 
+/** `--serve`: the fixtures' emulator on a chosen address, until SIGTERM/SIGINT; prints the config pointing at it. */
+async function serve(host: string | undefined, port: number): Promise<void> {
+  const emulator = await startEmulator({ ...FIXTURE_EMULATOR, host, port });
+  const config = { project_id: emulator.projectId, management_key: emulator.managementKey, base_url: emulator.url };
+  process.stdout.write(`${JSON.stringify(config)}\n`);
+  process.stderr.write(`Fixture emulator at ${emulator.url}; run the connector with ${CLOCK_START_ENV}=${new Date(FIXTURE_NOW_MS).toISOString()}\n`);
+  for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => void emulator.close().then(() => process.exit(0)));
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const files = await generateFixtures();
-  for (const [path, content] of files) {
-    writeFileSync(join(ROOT, path), content);
-    process.stdout.write(`wrote ${path}\n`);
+  const { values: flags } = parseArgs({
+    options: { serve: { type: "boolean", default: false }, host: { type: "string" }, port: { type: "string", default: "0" } },
+    strict: true,
+  });
+  if (flags.serve) await serve(flags.host, Number(flags.port));
+  else {
+    const files = await generateFixtures();
+    for (const [path, content] of files) {
+      writeFileSync(join(ROOT, path), content);
+      process.stdout.write(`wrote ${path}\n`);
+    }
   }
 }
