@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { packageRoot } from "../src/cdk/package-root.js";
@@ -14,6 +14,7 @@ const streamNames = (
 
 /** `npm run demo [-- --singer]` without the build step (the suite builds first), stdout a pipe as in CI. */
 async function runDemo(args: string[]): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
+  if (!existsSync(join(ROOT, "dist/bin/source-descope.js"))) throw new Error("dist/bin is missing: run `npm run build` first (npm test does).");
   const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "integration_tests/demo.ts"), ...args], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],

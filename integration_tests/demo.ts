@@ -22,6 +22,8 @@ const ROOT = packageRoot(import.meta.url);
 const SOURCE_BIN = join(ROOT, "dist", "bin", "source-descope.js");
 const TAP_BIN = join(ROOT, "dist", "bin", "tap-descope.js");
 
+/** Enough that the fan-out streams make hundreds of calls, few enough to read in seconds. */
+const SEEDED_USERS = 2000;
 const SAMPLE_PER_KIND = 2;
 const SAMPLE_MAX_CHARS = 220;
 /** How often progress is printed when stdout is not a terminal (a terminal gets one line rewritten in place). */
@@ -137,8 +139,7 @@ function kindOf(message: { type: string; trace?: { type: string } }): string {
   return message.type === "TRACE" ? `TRACE ${message.trace!.type}` : message.type;
 }
 
-const users = 2000;
-const emulator = await startEmulator({ users, testUsers: 25, rateLimits: false });
+const emulator = await startEmulator({ users: SEEDED_USERS, testUsers: 25, rateLimits: false });
 const dir = mkdtempSync(join(tmpdir(), "source-descope-demo-"));
 const configPath = join(dir, "config.json");
 const config = {
