@@ -1,8 +1,9 @@
 import { systemError } from "../../cdk/errors.js";
+import type { JsonObject } from "../../cdk/protocol.js";
 import type { Stream } from "../../cdk/stream.js";
 import type { DescopeClient } from "../client.js";
 import { loadSchema } from "../schemas.js";
-import { isFeatureUnavailable, logFeatureUnavailable } from "./optional-feature.js";
+import { unlessFeatureUnavailable } from "./optional-feature.js";
 
 /**
  * `flows`: the project's flow inventory (`id`, `name`, `description`, `disabled`, and whatever version or
@@ -15,21 +16,18 @@ export function flowsStream(client: DescopeClient): Stream {
     name: "flows",
     jsonSchema: loadSchema("flows"),
     primaryKey: [["id"]],
-    async *read(context) {
-      let answer: Record<string, unknown>;
-      try {
-        answer = ((await client.post("/v1/mgmt/flow/list", {}, "management")) ?? {}) as Record<string, unknown>;
-      } catch (error) {
-        if (!isFeatureUnavailable(error)) throw error;
-        logFeatureUnavailable(context, "flows", error);
-        return;
-      }
-      const flows = answer.flows ?? [];
-      if (!Array.isArray(flows)) throw systemError('Unexpected response from /v1/mgmt/flow/list: expected a list under "flows".');
-      if (typeof answer.total === "number" && answer.total !== flows.length) {
-        throw systemError(`/v1/mgmt/flow/list reported ${answer.total} flows but listed ${flows.length}; the stream would be incomplete.`);
-      }
-      yield* flows;
+    read(context) {
+      return unlessFeatureUnavailable(context, "flows", listFlows(client));
     },
   };
+}
+
+async function* listFlows(client: DescopeClient): AsyncGenerator<JsonObject> {
+  const answer = ((await client.post("/v1/mgmt/flow/list", {}, "management")) ?? {}) as Record<string, unknown>;
+  const flows = answer.flows ?? [];
+  if (!Array.isArray(flows)) throw systemError('Unexpected response from /v1/mgmt/flow/list: expected a list under "flows".');
+  if (typeof answer.total === "number" && answer.total !== flows.length) {
+    throw systemError(`/v1/mgmt/flow/list reported ${answer.total} flows but listed ${flows.length}; the stream would be incomplete.`);
+  }
+  yield* flows as JsonObject[];
 }

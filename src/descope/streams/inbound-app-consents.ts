@@ -2,7 +2,7 @@ import type { Stream } from "../../cdk/stream.js";
 import type { DescopeClient } from "../client.js";
 import { loadSchema } from "../schemas.js";
 import { THIRD_PARTY_PAGE_LIMIT } from "./inbound-apps.js";
-import { isFeatureUnavailable, logFeatureUnavailable } from "./optional-feature.js";
+import { unlessFeatureUnavailable } from "./optional-feature.js";
 import { readPages } from "./paged-list.js";
 
 /**
@@ -17,13 +17,9 @@ export function inboundAppConsentsStream(client: DescopeClient): Stream {
     name: "inbound_app_consents",
     jsonSchema: loadSchema("inbound_app_consents"),
     primaryKey: [["id"]],
-    async *read(context) {
-      try {
-        yield* readPages(client, context, { path: "/v1/mgmt/thirdparty/consents/search", field: "consents", limit: THIRD_PARTY_PAGE_LIMIT });
-      } catch (error) {
-        if (!isFeatureUnavailable(error)) throw error;
-        logFeatureUnavailable(context, "inbound_app_consents", error);
-      }
+    read(context) {
+      const pages = readPages(client, context, { path: "/v1/mgmt/thirdparty/consents/search", field: "consents", limit: THIRD_PARTY_PAGE_LIMIT });
+      return unlessFeatureUnavailable(context, "inbound_app_consents", pages);
     },
   };
 }

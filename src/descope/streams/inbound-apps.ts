@@ -3,7 +3,7 @@ import type { Stream, StreamContext } from "../../cdk/stream.js";
 import { DescopeApiError, type DescopeClient } from "../client.js";
 import { loadSchema } from "../schemas.js";
 import { fetchList } from "./list-endpoint.js";
-import { isFeatureUnavailable, logFeatureUnavailable } from "./optional-feature.js";
+import { unlessFeatureUnavailable } from "./optional-feature.js";
 import { readPages } from "./paged-list.js";
 import { withoutSecrets } from "./secret-fields.js";
 
@@ -23,12 +23,7 @@ export function inboundAppsStream(client: DescopeClient): Stream {
     jsonSchema: loadSchema("inbound_apps"),
     primaryKey: [["id"]],
     async *read(context) {
-      try {
-        for await (const app of readInboundApps(client, context)) yield withoutSecrets(app);
-      } catch (error) {
-        if (!isFeatureUnavailable(error)) throw error;
-        logFeatureUnavailable(context, "inbound_apps", error);
-      }
+      for await (const app of unlessFeatureUnavailable(context, "inbound_apps", readInboundApps(client, context))) yield withoutSecrets(app);
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { JsonObject } from "../../cdk/protocol.js";
 import type { StreamContext } from "../../cdk/stream.js";
 import { DescopeApiError } from "../client.js";
 
@@ -19,4 +20,21 @@ export function isFeatureUnavailable(error: unknown): error is DescopeApiError {
 /** The one LOG line an unavailable feature earns: which stream, and Descope's own words. */
 export function logFeatureUnavailable(context: StreamContext, stream: string, error: DescopeApiError): void {
   context.log.info(`${stream}: ${error.message} The project does not use this feature, so the stream is empty.`);
+}
+
+/**
+ * The records of `read`, or none with one LOG line when Descope's first answer says the feature is unavailable.
+ * Once a record has been delivered the same answer is a failure: the stream would otherwise end short in silence.
+ */
+export async function* unlessFeatureUnavailable(context: StreamContext, stream: string, read: AsyncIterable<JsonObject>): AsyncGenerator<JsonObject> {
+  let delivered = 0;
+  try {
+    for await (const record of read) {
+      delivered++;
+      yield record;
+    }
+  } catch (error) {
+    if (delivered > 0 || !isFeatureUnavailable(error)) throw error;
+    logFeatureUnavailable(context, stream, error);
+  }
 }

@@ -2,7 +2,7 @@ import type { Stream } from "../../cdk/stream.js";
 import type { DescopeClient } from "../client.js";
 import { loadSchema } from "../schemas.js";
 import { fetchList } from "./list-endpoint.js";
-import { isFeatureUnavailable, logFeatureUnavailable } from "./optional-feature.js";
+import { unlessFeatureUnavailable } from "./optional-feature.js";
 import { withoutSecrets } from "./secret-fields.js";
 
 /**
@@ -18,12 +18,10 @@ export function outboundAppsStream(client: DescopeClient): Stream {
     jsonSchema: loadSchema("outbound_apps"),
     primaryKey: [["id"]],
     async *read(context) {
-      try {
-        for (const app of await fetchList(client, { method: "GET", path: "/v1/mgmt/outbound/apps", field: "apps" })) yield withoutSecrets(app);
-      } catch (error) {
-        if (!isFeatureUnavailable(error)) throw error;
-        logFeatureUnavailable(context, "outbound_apps", error);
-      }
+      const apps = async function* () {
+        yield* await fetchList(client, { method: "GET", path: "/v1/mgmt/outbound/apps", field: "apps" });
+      };
+      for await (const app of unlessFeatureUnavailable(context, "outbound_apps", apps())) yield withoutSecrets(app);
     },
   };
 }
