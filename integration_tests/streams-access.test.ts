@@ -166,6 +166,21 @@ describe("a project without a feature", () => {
     expect(streamStatuses(result, "outbound_apps").at(-1)).toBe("INCOMPLETE");
   });
 
+  it("\"not enabled\" after the first answer is a failure, not an empty stream: relations and consents cut short fail", async () => {
+    emulator = await startEmulator({ users: 250, testUsers: 10, tenants: 3, auditEvents: 10 });
+    const notEnabled = (path: string) => ({ kind: "status" as const, status: 400, match: path, body: { errorCode: "E011003", errorDescription: "Request is invalid", errorMessage: "feature is not enabled for this project" } });
+    const calls = new Map<string, number>();
+    emulator.onRequest((request) => {
+      const count = (calls.get(request.path) ?? 0) + 1;
+      calls.set(request.path, count);
+      if (count === 2 && (request.path === "/v1/mgmt/authz/re/targets" || request.path === CONSENTS_PATH)) emulator!.faults.add(notEnabled(request.path));
+    });
+    const result = await runConnector("read", { config: emulatorConfig(emulator), catalog: configuredCatalog(["authz_relations", "inbound_app_consents"]) });
+    expect(result.exitCode).toBe(1);
+    expect(streamStatuses(result, "authz_relations").at(-1)).toBe("INCOMPLETE");
+    expect(streamStatuses(result, "inbound_app_consents").at(-1)).toBe("INCOMPLETE");
+  });
+
   it("an empty project answers empty lists: every access stream COMPLETE with no records and no warning", async () => {
     const result = await read({ emptyProject: true });
     expect(result.exitCode).toBe(0);
