@@ -291,7 +291,7 @@ export function seedAccess(
     const groups = groupsOf(configurations, members.get(tenant.id) ?? [], index);
     // One group as an older deployment sends it, without ssoId.
     if (!legacyGroupAdded && groups.length > 0) {
-      groups.push({ id: "00gLegacy", display: "Legacy import", source: "scim" } as Group);
+      groups.push({ id: "00gLegacy", display: "Legacy import", source: "scim" });
       legacyGroupAdded = true;
     }
     groupsByTenant.set(tenant.id, groups);
