@@ -330,7 +330,7 @@ describe("request log and side effects", () => {
     const emu = await emulator();
     expect(SIDE_EFFECT_PATHS).toEqual(expect.arrayContaining(["/v1/mgmt/user/create", "/v1/mgmt/tests/generate/otp", "/v1/mgmt/audit/event", "/v1/mgmt/user/test/delete/all"]));
     for (const path of SIDE_EFFECT_PATHS) {
-      const method = path === "/v1/mgmt/user/test/delete/all" ? "DELETE" : "POST";
+      const method = path === "/v1/mgmt/user/test/delete/all" ? "DELETE" : path === "/v1/mgmt/thirdparty/app/secret" ? "GET" : "POST";
       expect((await call(emu, path, method === "POST" ? { loginId: "someone@example.com" } : undefined, { method })).status).toBe(200);
     }
     expect(emu.requests.map((request) => request.path)).toEqual(SIDE_EFFECT_PATHS);

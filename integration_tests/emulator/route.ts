@@ -4,6 +4,7 @@
  * where the real gateway is (int64 as number or numeric string) and strict where it errors.
  */
 import { invalidRequest } from "./descope-error.js";
+import type { OptionalFeature } from "./handlers/feature-gate.js";
 import type { EmulatorStore } from "./store.js";
 
 export type RateLimitBucket = "userSearch" | "audit" | "management";
@@ -23,6 +24,12 @@ export interface HandlerOptions {
   historyWrapper: boolean;
   groupsWrapper: boolean;
   ignoreUserSort: boolean;
+  /** Features whose endpoints answer 400 "not enabled" (handlers/feature-gate.ts). */
+  disabledFeatures: readonly OptionalFeature[];
+  /** Only the v1 GET form of the inbound apps list exists (older deployments). */
+  inboundAppsV1Only: boolean;
+  /** A server-side maximum page size for the third-party app and consent lists. */
+  thirdPartyMaxPageSize?: number;
 }
 
 export interface HandlerContext {

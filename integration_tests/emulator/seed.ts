@@ -4,13 +4,13 @@
  * attributes and OAuth maps keep each user to a handful of own strings.
  */
 import { Random } from "./random.js";
+import { seedAccess, type AccessData } from "./seed-access.js";
 import type {
   AccessKey,
   AnalyticsSample,
   AuditEvent,
   CustomAttribute,
   DescopeUser,
-  Group,
   Permission,
   Role,
   SsoApplication,
@@ -29,6 +29,8 @@ export interface SeedOptions {
   bulkImportUsers: number;
   auditIds: boolean;
   emptyProject: boolean;
+  /** SSO configurations of tenant i: `ssoConfigsPerTenant[i % length]` (seed-access.ts). */
+  ssoConfigsPerTenant: readonly number[];
   /** Epoch ms that counts as "now" for the seeded history: every seeded time lies before it. */
   seededAtMs: number;
 }
@@ -40,7 +42,8 @@ export interface SeededProject {
   permissions: Permission[];
   accessKeys: AccessKey[];
   ssoApps: SsoApplication[];
-  groupsByTenant: Map<string, Group[]>;
+  /** SSO configurations and their groups, apps, consents, flows and ReBAC relations (seed-access.ts). */
+  access: AccessData;
   customAttributes: CustomAttribute[];
   auditEvents: AuditEvent[];
   analyticsSamples: AnalyticsSample[];
@@ -326,26 +329,6 @@ function seedSsoApps(random: Random): SsoApplication[] {
   ];
 }
 
-function seedGroups(tenants: Tenant[], users: DescopeUser[]): Map<string, Group[]> {
-  const membersByTenant = new Map<string, DescopeUser[]>();
-  for (const user of users) {
-    for (const { tenantId } of user.userTenants ?? []) {
-      const members = membersByTenant.get(tenantId) ?? [];
-      if (members.length < 5) membersByTenant.set(tenantId, [...members, user]);
-    }
-  }
-  const groups = new Map<string, Group[]>();
-  tenants.forEach((tenant, index) => {
-    const members = (membersByTenant.get(tenant.id) ?? []).map((user) => ({ loginId: user.loginIds[0], userId: user.userId, display: user.name }));
-    // The same IdP group id in every tenant: group ids are unique only within a tenant.
-    const tenantGroups: Group[] = [{ id: "00gEveryone", display: "Everyone", members, source: "scim", ssoId: "default_ssoid" }];
-    if (index % 2 === 0) tenantGroups.push({ id: `00gAdmins${index}`, display: "Admins", members: members.slice(0, 1), source: "jit", ssoId: "default_ssoid" });
-    if (index % 3 === 0) tenantGroups.push({ id: `00gEmpty${index}`, display: "Contractors", source: "scim", ssoId: "default_ssoid" });
-    groups.set(tenant.id, tenantGroups);
-  });
-  return groups;
-}
-
 function seedCustomAttributes(): CustomAttribute[] {
   return [
     { name: "plan", type: 4, displayName: "Plan", options: [{ value: "free", label: "Free" }, { value: "pro", label: "Pro" }, { value: "enterprise", label: "Enterprise" }] },
@@ -421,7 +404,7 @@ export function seedProject(options: SeedOptions): SeededProject & { userFactory
     permissions: options.emptyProject ? [] : seedPermissions(),
     accessKeys: options.emptyProject ? [] : seedAccessKeys(random, tenants, users, seededAtS),
     ssoApps,
-    groupsByTenant: seedGroups(tenants, users),
+    access: seedAccess(options, tenants, users, seededAtS),
     customAttributes: options.emptyProject ? [] : seedCustomAttributes(),
     auditEvents: seedAuditEvents(random, users, options),
     analyticsSamples: seedAnalytics(random, tenants, options.seededAtMs),

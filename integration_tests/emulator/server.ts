@@ -28,6 +28,13 @@ import { ssoApplicationRoutes } from "./handlers/sso-applications.js";
 import { tenantRoutes } from "./handlers/tenants.js";
 import { testUserRoutes } from "./handlers/test-users.js";
 import { userRoutes } from "./handlers/users.js";
+import { authzRelationRoutes } from "./handlers/authz-relations.js";
+import type { OptionalFeature } from "./handlers/feature-gate.js";
+import { flowRoutes } from "./handlers/flows.js";
+import { inboundAppRoutes } from "./handlers/inbound-apps.js";
+import { outboundAppRoutes } from "./handlers/outbound-apps.js";
+import { tenantSsoSettingsRoutes } from "./handlers/tenant-sso-settings.js";
+import { DEFAULT_SSO_CONFIGS_PER_TENANT } from "./seed-access.js";
 
 export interface EmulatorOptions {
   /** 0 (default) picks a free port. */
@@ -63,6 +70,17 @@ export interface EmulatorOptions {
   emptyProject?: boolean;
   /** The key authenticates but lacks permission: every API call answers 403. */
   keyWithoutPermission?: boolean;
+  /**
+   * SSO configurations per tenant, cycled over the tenants (default [0, 1, 2]: tenants with none, one and two).
+   * Each configuration brings its own groups, and group ids repeat across a tenant's configurations.
+   */
+  ssoConfigsPerTenant?: number[];
+  /** Features the project does not use: their endpoints answer 400 "… is not enabled for this project". */
+  disabledFeatures?: OptionalFeature[];
+  /** `POST /v2/mgmt/thirdparty/apps/load` is a 404; only the older `GET /v1/...` form answers. */
+  inboundAppsV1Only?: boolean;
+  /** Third-party app and consent pages hold at most this many rows, whatever `limit` asked for. */
+  thirdPartyMaxPageSize?: number;
   /** The clock for seeded times, mutations, the audit/analytics windows and rate-limit windows. Epoch ms. */
   now?: () => number;
 }
@@ -108,6 +126,11 @@ const ROUTES: Route[] = [
   ...ssoApplicationRoutes,
   ...groupRoutes,
   ...customAttributeRoutes,
+  ...tenantSsoSettingsRoutes,
+  ...inboundAppRoutes,
+  ...outboundAppRoutes,
+  ...flowRoutes,
+  ...authzRelationRoutes,
   ...licenseRoutes,
   ...sideEffectRoutes,
 ];
@@ -171,12 +194,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     bulkImportUsers: options.bulkImportUsers ?? 0,
     auditIds: options.auditIds ?? true,
     emptyProject: options.emptyProject ?? false,
+    ssoConfigsPerTenant: options.ssoConfigsPerTenant ?? DEFAULT_SSO_CONFIGS_PER_TENANT,
   });
   const handlerOptions: HandlerOptions = {
     providerTokenManagement: options.providerTokenManagement ?? true,
     historyWrapper: options.historyWrapper ?? false,
     groupsWrapper: options.groupsWrapper ?? false,
     ignoreUserSort: options.ignoreUserSort ?? false,
+    disabledFeatures: options.disabledFeatures ?? [],
+    inboundAppsV1Only: options.inboundAppsV1Only ?? false,
+    thirdPartyMaxPageSize: options.thirdPartyMaxPageSize,
   };
   const rateLimiter = new RateLimiter(
     options.rateLimits === false ? false : { ...DEFAULT_RATE_LIMITS, ...options.rateLimits },

@@ -6,6 +6,7 @@
  */
 import { hashOf, Random } from "./random.js";
 import { LOCATIONS, makeAuditEvent, randomIp, seedProject, type SeededProject, type SeedOptions, type UserFactory } from "./seed.js";
+import type { AccessData, AuthzRelation, SsoConfiguration } from "./seed-access.js";
 import { UserIndex } from "./user-index.js";
 import type {
   AccessKey,
@@ -117,9 +118,17 @@ export class EmulatorStore {
     return this.project.ssoApps;
   }
 
-  /** Groups of every tenant, each with the `tenantId` the connector adds (group ids repeat across tenants). */
-  get groups(): (Group & { tenantId: string })[] {
-    return [...this.project.groupsByTenant].flatMap(([tenantId, groups]) => groups.map((group) => ({ ...group, tenantId })));
+  /**
+   * Groups of every tenant, each with the `tenantId` the connector adds and its `ssoId` ("" when Descope sent
+   * none): group ids repeat across tenants and across a tenant's SSO configurations.
+   */
+  get groups(): (Group & { tenantId: string; ssoId: string })[] {
+    return [...this.project.access.groupsByTenant].flatMap(([tenantId, groups]) => groups.map((group) => ({ ...group, tenantId, ssoId: group.ssoId ?? "" })));
+  }
+
+  /** Seeded SSO configurations, inbound apps and consents, outbound apps, flows and ReBAC relations, as served. */
+  get access(): Readonly<AccessData> {
+    return this.project.access;
   }
 
   get customAttributes(): readonly CustomAttribute[] {
@@ -173,6 +182,7 @@ export class EmulatorStore {
       sessionTokenExpiration: random.pick([10, 60]),
       sessionTokenExpirationUnit: "minutes",
     };
+    if (random.chance(0.5)) Object.assign(settings, { stepupTokenExpiration: 5, stepupTokenExpirationUnit: "minutes" });
     if (!tenant.disabled) settings.enabled = true;
     if (random.chance(0.5)) Object.assign(settings, { enableInactivity: true, inactivityTime: 12, inactivityTimeUnit: "hours" });
     if (tenant.authType === "saml") settings.JITDisabled = true;
@@ -180,7 +190,17 @@ export class EmulatorStore {
   }
 
   groupsOf(tenantId: string): readonly Group[] {
-    return this.project.groupsByTenant.get(tenantId) ?? [];
+    return this.project.access.groupsByTenant.get(tenantId) ?? [];
+  }
+
+  ssoConfigurationsOf(tenantId: string): readonly SsoConfiguration[] {
+    return this.project.access.ssoConfigurationsByTenant.get(tenantId) ?? [];
+  }
+
+  /** ReBAC relations whose target is one of `targets`, in seeded order. */
+  relationsOfTargets(targets: readonly string[]): AuthzRelation[] {
+    const wanted = new Set(targets);
+    return this.project.access.relations.filter((relation) => relation.target !== undefined && wanted.has(relation.target));
   }
 
   /** Seeded logins (0–6 per user, between creation and seeding time) followed by logins added later. */

@@ -113,6 +113,8 @@ export interface TenantSettings {
   refreshTokenExpirationUnit?: string;
   sessionTokenExpiration?: number;
   sessionTokenExpirationUnit?: string;
+  stepupTokenExpiration?: number;
+  stepupTokenExpirationUnit?: string;
   enableInactivity?: boolean;
   inactivityTime?: number;
   inactivityTimeUnit?: string;
@@ -178,12 +180,13 @@ export interface Group {
   display: string;
   members?: GroupMember[];
   source: "scim" | "jit";
-  ssoId: string;
+  /** The SSO configuration the group came from ("default_ssoid" for the default one); older deployments omit it. */
+  ssoId?: string;
 }
 
 export interface CustomAttribute {
   name: string;
-  /** 1 text, 2 numeric, 3 boolean, 4 single select (go-sdk CustomAttribute). */
+  /** 1 text, 2 number, 3 boolean, 4 singleSelect, 5 multiSelect, 6 date, 7 monthDay (go-sdk CustomAttribute). */
   type: number;
   displayName: string;
   options?: { value: string; label: string }[];

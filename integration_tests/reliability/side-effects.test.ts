@@ -39,9 +39,13 @@ describe("a sync only ever reads", () => {
     const tokenCalls = emulator.requests.filter((request) => request.path === "/v1/mgmt/user/provider/token");
     expect(tokenCalls.length).toBeGreaterThan(0);
     expect(tokenCalls.filter((request) => request.query.forceRefresh !== "false")).toEqual([]);
-    // Nothing but GET and POST, and no POST outside the read endpoints (search, load, list, history).
+    // The never-called list covers the endpoints that hand out secrets or live tokens, and flow exports.
+    expect(SIDE_EFFECT_PATHS).toEqual(
+      expect.arrayContaining(["/v1/mgmt/thirdparty/app/secret", "/v1/mgmt/outbound/app/user/token", "/v1/mgmt/outbound/app/tenant/token/latest", "/v1/mgmt/flow/export"]),
+    );
+    // Nothing but GET and POST, and no POST outside the read endpoints (search, load, list, history, relation targets).
     expect(new Set(emulator.requests.map((request) => request.method))).toEqual(new Set(["GET", "POST"]));
     const posts = new Set(emulator.requests.filter((request) => request.method === "POST").map((request) => request.path));
-    for (const path of posts) expect(path).toMatch(/\/(search|history|all|load)(\/test)?$|\/search\/test$/);
+    for (const path of posts) expect(path).toMatch(/\/(search|history|all|load|list|targets)(\/test)?$|\/search\/test$/);
   });
 });

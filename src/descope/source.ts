@@ -4,6 +4,13 @@ import type { Stream } from "../cdk/stream.js";
 import { DescopeClient } from "./client.js";
 import { spec, type DescopeConfig } from "./spec.js";
 import { accessKeysStream } from "./streams/access-keys.js";
+import { authzRelationsStream } from "./streams/authz-relations.js";
+import { flowsStream } from "./streams/flows.js";
+import { inboundAppConsentsStream } from "./streams/inbound-app-consents.js";
+import { inboundAppsStream } from "./streams/inbound-apps.js";
+import { outboundAppsStream } from "./streams/outbound-apps.js";
+import { tenantSettingsStream } from "./streams/tenant-settings.js";
+import { tenantSsoSettingsStream } from "./streams/tenant-sso-settings.js";
 import { analyticsStream } from "./streams/analytics.js";
 import { auditEventsStream } from "./streams/audit-events.js";
 import { customAttributesStream } from "./streams/custom-attributes.js";
@@ -90,6 +97,13 @@ export const descopeSource: Source<DescopeConfig> = {
       ssoApplicationsStream(client),
       customAttributesStream(client),
       analyticsStream(client),
+      tenantSsoSettingsStream(client, { concurrency }),
+      tenantSettingsStream(client, { concurrency }),
+      inboundAppsStream(client),
+      inboundAppConsentsStream(client),
+      outboundAppsStream(client),
+      flowsStream(client),
+      authzRelationsStream(client, { pageSize, concurrency }),
     ];
   },
 };

@@ -1,42 +1,27 @@
 import type { JsonObject } from "../../cdk/protocol.js";
 import type { Stream } from "../../cdk/stream.js";
-import { DescopeApiError, type DescopeClient } from "../client.js";
-import { mapConcurrentOrdered } from "../concurrency.js";
+import type { DescopeClient } from "../client.js";
 import { loadSchema } from "../schemas.js";
 import { fetchList } from "./list-endpoint.js";
-import { ALL_TENANTS } from "./tenants.js";
+import { readPerTenant } from "./tenant-fan-out.js";
 
-/** Answers for one tenant that mean "this tenant has no groups to list" (e.g. no SSO configured), not a broken sync. */
-const NO_GROUPS_STATUSES = new Set([400, 404]);
+/** `ssoId` of a group Descope sent without one (older deployments, single-SSO projects): part of the key, so never null. */
+export const NO_SSO_ID = "";
 
 /**
- * `groups`: SCIM/JIT groups exist per tenant and there is no project-wide list, so the stream fans out over
- * `GET /v1/mgmt/tenant/all`. Group ids come from the customer's IdP and repeat across tenants, hence the key
- * (`tenantId`, `id`) and the `tenantId` added to each record. No tenants means no calls and no records.
+ * `groups`: SCIM/JIT groups exist per tenant and there is no project-wide list, so the stream fans out over the
+ * tenants. Group ids come from the customer's IdP and repeat across tenants and across a tenant's SSO
+ * configurations (reference §0.1 item 8), hence the key (`tenantId`, `ssoId`, `id`), the `tenantId` added to each
+ * record and `ssoId` defaulted to "" when absent.
  */
 export function groupsStream(client: DescopeClient, settings: { concurrency: number }): Stream {
   return {
     name: "groups",
     jsonSchema: loadSchema("groups"),
-    primaryKey: [["tenantId"], ["id"]],
+    primaryKey: [["tenantId"], ["ssoId"], ["id"]],
     async *read(context) {
-      const tenantIds = (await fetchList(client, ALL_TENANTS)).map((tenant) => String(tenant.id));
-      const refused: string[] = [];
-      // Calls stay in flight across tenants and come back in tenant order, so output flows on projects with many.
-      const answers = mapConcurrentOrdered(tenantIds, settings.concurrency, async (tenantId) => {
-        try {
-          return { tenantId, groups: await fetchGroups(client, tenantId) };
-        } catch (error) {
-          if (!(error instanceof DescopeApiError && NO_GROUPS_STATUSES.has(error.status))) throw error;
-          refused.push(`${tenantId} (HTTP ${error.status}${error.errorCode ? ` ${error.errorCode}` : ""})`);
-          return { tenantId, groups: [] };
-        }
-      });
-      for await (const { tenantId, groups } of answers) {
-        for (const group of groups) yield { ...group, tenantId };
-      }
-      if (refused.length > 0) {
-        context.log.warn(`groups: Descope would not list the groups of ${refused.length} tenant(s), read as having none: ${refused.slice(0, 10).join(", ")}.`);
+      for await (const { tenantId, rows } of readPerTenant(client, context, { ...settings, what: "the groups" }, (tenantId) => fetchGroups(client, tenantId))) {
+        for (const group of rows) yield { ...group, tenantId, ssoId: typeof group.ssoId === "string" ? group.ssoId : NO_SSO_ID };
       }
     },
   };

@@ -10,6 +10,8 @@ export interface ListEndpoint {
   path: string;
   /** The field holding the list, e.g. `tenants` in `{"tenants": [...]}`. */
   field: string;
+  /** GET query parameters (e.g. a tenant id). */
+  query?: Record<string, string>;
   /** POST body; Descope's list and search endpoints take `{}` for "everything" (login history: a bare ID array). */
   body?: unknown;
 }
@@ -22,7 +24,7 @@ export interface ListEndpoint {
 export async function fetchList(client: DescopeClient, endpoint: ListEndpoint): Promise<JsonObject[]> {
   const answer =
     endpoint.method === "GET"
-      ? await client.get(endpoint.path, {}, "management")
+      ? await client.get(endpoint.path, endpoint.query ?? {}, "management")
       : await client.post(endpoint.path, endpoint.body ?? {}, "management");
   const rows = Array.isArray(answer) ? answer : (answer as Record<string, unknown> | null)?.[endpoint.field];
   if (rows === undefined && answer !== null && typeof answer === "object") return [];

@@ -1,0 +1,71 @@
+import type { JsonObject } from "../../cdk/protocol.js";
+import type { Stream } from "../../cdk/stream.js";
+import type { DescopeClient } from "../client.js";
+import { chunk, mapConcurrentOrdered } from "../concurrency.js";
+import { loadSchema } from "../schemas.js";
+import { syntheticId } from "../synthetic-id.js";
+import { scanUsers } from "../user-scan.js";
+import { fetchList } from "./list-endpoint.js";
+import { isFeatureUnavailable, logFeatureUnavailable } from "./optional-feature.js";
+
+/** The SDKs send up to 100 targets per call in their examples; Descope documents no maximum. */
+const TARGETS_PER_CALL = 100;
+
+/**
+ * `authz_relations`: ReBAC "who can access what" — each relation of a user to a resource (`namespace`,
+ * `relationDefinition`, `resource`, and for target-set relations the set it came through). Descope has no
+ * list-all endpoint, so the only full read is a fan-out over every user (test users included; walked by
+ * `createdTime` like login_history) in batches: `POST /v1/mgmt/authz/re/targets {targets}` → `{relations}`.
+ * Relations have no ID and no time, so the key is a hash over every field and the stream is full refresh.
+ * A project without ReBAC answers the first call with "not enabled": one LOG line, empty stream.
+ */
+export function authzRelationsStream(client: DescopeClient, settings: { pageSize: number; concurrency: number }): Stream {
+  return {
+    name: "authz_relations",
+    jsonSchema: loadSchema("authz_relations"),
+    primaryKey: [["id"]],
+    async *read(context) {
+      const scan = scanUsers(client, {
+        path: "/v2/mgmt/user/search",
+        filter: { withTestUser: true },
+        timeField: "createdTime",
+        from: { timeS: 0, seenUserIds: [] },
+        pageSize: settings.pageSize,
+        warn: context.log.warn,
+      });
+      const batches = async function* (): AsyncGenerator<string[]> {
+        for await (const page of scan) yield* chunk(page.users.map((user) => user.userId), TARGETS_PER_CALL);
+      };
+      let answered = 0;
+      try {
+        for await (const relations of mapConcurrentOrdered(batches(), settings.concurrency, (userIds) => fetchRelations(client, userIds))) {
+          answered++;
+          for (const relation of relations) yield { id: relationId(relation), ...relation, userId: relation.target };
+        }
+      } catch (error) {
+        // Only a refusal of the very first call means "no ReBAC here"; later, it would be a stream cut short.
+        if (answered > 0 || !isFeatureUnavailable(error)) throw error;
+        logFeatureUnavailable(context, "authz_relations", error);
+      }
+    },
+  };
+}
+
+function fetchRelations(client: DescopeClient, userIds: string[]): Promise<JsonObject[]> {
+  return fetchList(client, { method: "POST", path: "/v1/mgmt/authz/re/targets", field: "relations", body: { targets: userIds } });
+}
+
+/** A hash over every field, with keys sorted at every depth, so the same relation always gets the same key. */
+function relationId(relation: JsonObject): string {
+  return syntheticId([canonical(relation)]);
+}
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
+  );
+}
