@@ -30,6 +30,7 @@ const { values: flags } = parseArgs({
     "no-audit-ids": { type: "boolean" },
     "empty-project": { type: "boolean" },
     "key-without-permission": { type: "boolean" },
+    "analytics-max-days-per-request": { type: "string" },
   },
   strict: true,
 });
@@ -71,6 +72,7 @@ const emulator = await startEmulator({
   auditIds: !flags["no-audit-ids"],
   emptyProject: flags["empty-project"],
   keyWithoutPermission: flags["key-without-permission"],
+  analyticsMaxDaysPerRequest: integer("analytics-max-days-per-request", flags["analytics-max-days-per-request"]),
 });
 
 process.stdout.write(`${JSON.stringify({ url: emulator.url, projectId: emulator.projectId, managementKey: emulator.managementKey })}\n`);

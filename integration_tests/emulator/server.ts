@@ -63,6 +63,11 @@ export interface EmulatorOptions {
   emptyProject?: boolean;
   /** The key authenticates but lacks permission: every API call answers 403. */
   keyWithoutPermission?: boolean;
+  /**
+   * Analytics search answers 400 to a window (`to` − `from`, in whole days rounded down) longer than this many
+   * days, as a deployment with a cap on one answer might (reference §0.1 item 14). Unset: no cap.
+   */
+  analyticsMaxDaysPerRequest?: number;
   /** The clock for seeded times, mutations, the audit/analytics windows and rate-limit windows. Epoch ms. */
   now?: () => number;
 }
@@ -177,6 +182,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     historyWrapper: options.historyWrapper ?? false,
     groupsWrapper: options.groupsWrapper ?? false,
     ignoreUserSort: options.ignoreUserSort ?? false,
+    analyticsMaxDaysPerRequest: options.analyticsMaxDaysPerRequest,
   };
   const rateLimiter = new RateLimiter(
     options.rateLimits === false ? false : { ...DEFAULT_RATE_LIMITS, ...options.rateLimits },
