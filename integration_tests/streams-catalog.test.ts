@@ -74,32 +74,6 @@ describe("full-refresh streams: records equal the emulator's data", () => {
     expect(result.exitCode).toBe(0);
     expect(byKey(records(result, "groups"), ["tenantId", "ssoId", "id"])).toEqual(byKey(asJson(emulator.store.groups), ["tenantId", "ssoId", "id"]));
   });
-
-  it("analytics: one daily row per dimension combination over the last 12 months, counts adding up to the raw samples", async () => {
-    emulator = await startEmulator({ users: 50, tenants: 3 });
-    const result = await runConnector("read", { config: emulatorConfig(emulator), catalog: configuredCatalog(["analytics"]) });
-    expect(result.exitCode).toBe(0);
-    const rows = records(result, "analytics");
-    const request = emulator.requests.find((r) => r.path === "/v1/mgmt/analytics/search")!.body as { from: number; to: number; groupByCreated: string };
-    expect(request.groupByCreated).toBe("d");
-    expect(Date.now() - request.from).toBeLessThan(366 * 24 * 3600 * 1000);
-    expect(request.from % (24 * 3600 * 1000)).toBe(0);
-
-    // The emulator's own answer to the same request, keyed like the stream.
-    const answer = await fetch(`${emulator.url}/v1/mgmt/analytics/search`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${emulator.projectId}:${emulator.managementKey}` },
-      body: JSON.stringify(request),
-    });
-    const { analytics } = (await answer.json()) as { analytics: JsonObject[] };
-    expect(rows.map(({ id: _id, ...row }) => row)).toEqual(analytics);
-    expect(new Set(rows.map((row) => row.id)).size).toBe(rows.length);
-
-    const inWindow = emulator.store.analyticsSamples.filter((s) => s.createdMs >= request.from && s.createdMs <= request.to);
-    const sampleTotal = inWindow.reduce((sum, s) => sum + s.count, 0);
-    expect(rows.reduce((sum, row) => sum + Number(row.cnt), 0)).toBe(sampleTotal);
-    expect(rows.every((row) => Number(row.created) % (24 * 3600 * 1000) === 0)).toBe(true);
-  });
 });
 
 describe("schemas", () => {

@@ -13,7 +13,8 @@ export interface EmulatorProcess {
 }
 
 export interface RequestLog {
-  requests: { method: string; path: string; status: number }[];
+  /** `at`: epoch ms when the request arrived; headers without Authorization. */
+  requests: { method: string; path: string; status: number; at: number; headers: Record<string, string> }[];
   rateLimitHits: Record<string, number>;
 }
 

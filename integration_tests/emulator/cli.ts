@@ -21,6 +21,7 @@ const { values: flags } = parseArgs({
     "audit-events": { type: "string" },
     "bulk-import-users": { type: "string" },
     "latency-ms": { type: "string" },
+    "time-scale": { type: "string" },
     /** bucket=limit/windowMs, repeatable: --rate-limit userSearch=5/1000 */
     "rate-limit": { type: "string", multiple: true },
     "no-rate-limits": { type: "boolean" },
@@ -30,6 +31,7 @@ const { values: flags } = parseArgs({
     "no-audit-ids": { type: "boolean" },
     "empty-project": { type: "boolean" },
     "key-without-permission": { type: "boolean" },
+    "analytics-max-days-per-request": { type: "string" },
   },
   strict: true,
 });
@@ -38,6 +40,13 @@ function integer(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
   if (!Number.isInteger(value) || value < 0) throw new Error(`--${name} must be a non-negative integer, got ${text}`);
+  return value;
+}
+
+function positive(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!(value > 0 && Number.isFinite(value))) throw new Error(`--${name} must be a positive number, got ${text}`);
   return value;
 }
 
@@ -64,6 +73,7 @@ const emulator = await startEmulator({
   auditEvents: integer("audit-events", flags["audit-events"]),
   bulkImportUsers: integer("bulk-import-users", flags["bulk-import-users"]),
   latencyMs: integer("latency-ms", flags["latency-ms"]),
+  timeScale: positive("time-scale", flags["time-scale"]),
   rateLimits: rateLimits(flags["rate-limit"]),
   providerTokenManagement: !flags["no-provider-token-management"],
   historyWrapper: flags["history-wrapper"],
@@ -71,6 +81,7 @@ const emulator = await startEmulator({
   auditIds: !flags["no-audit-ids"],
   emptyProject: flags["empty-project"],
   keyWithoutPermission: flags["key-without-permission"],
+  analyticsMaxDaysPerRequest: integer("analytics-max-days-per-request", flags["analytics-max-days-per-request"]),
 });
 
 process.stdout.write(`${JSON.stringify({ url: emulator.url, projectId: emulator.projectId, managementKey: emulator.managementKey })}\n`);

@@ -257,6 +257,18 @@ describe("rate limits", () => {
     const emu = await emulator({ rateLimits: false });
     for (let i = 0; i < 12; i++) expect((await call(emu, "/v1/mgmt/audit/search", {})).status).toBe(200);
   });
+
+  it("on a scaled clock a minute's window lasts timeScale minutes and Retry-After still counts Descope's seconds", async () => {
+    const emu = await emulator({ rateLimits: { management: { limit: 2, windowMs: 60_000 } }, timeScale: 0.01 });
+    await call(emu, "/v1/mgmt/tenant/all");
+    await call(emu, "/v1/mgmt/tenant/all");
+    const limited = await call(emu, "/v1/mgmt/tenant/all");
+    expect([limited.status, limited.headers.get("retry-after")]).toEqual([429, "60"]);
+    clockMs += 590;
+    expect((await call(emu, "/v1/mgmt/tenant/all")).headers.get("retry-after")).toBe("1");
+    clockMs += 10;
+    expect((await call(emu, "/v1/mgmt/tenant/all")).status).toBe(200);
+  });
 });
 
 describe("faults", () => {

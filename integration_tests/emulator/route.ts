@@ -30,6 +30,7 @@ export interface HandlerOptions {
   inboundAppsV1Only: boolean;
   /** A server-side maximum page size for the third-party app and consent lists. */
   thirdPartyMaxPageSize?: number;
+  analyticsMaxDaysPerRequest: number | undefined;
 }
 
 export interface HandlerContext {

@@ -53,6 +53,12 @@ export interface EmulatorOptions {
   rateLimits?: false | Partial<Record<RateLimitBucket, RateLimit>>;
   /** Delay before every API request is handled. */
   latencyMs?: number;
+  /**
+   * Runs Descope's clock faster for benchmarks, like the connector's SOURCE_DESCOPE_TIME_SCALE: rate-limit windows
+   * and latency are given in Descope's units and last `timeScale` times as long (0.01: a minute in 600 ms), and
+   * Retry-After counts unscaled seconds, so a client scaled the same way sees Descope's numbers. Default 1.
+   */
+  timeScale?: number;
   /** `false`: every provider-token call fails as when "Manage tokens from provider" is off. */
   providerTokenManagement?: boolean;
   /** Answer login history as `{"usersAuthHistory": [...]}` (the docs' shape) instead of a bare array. */
@@ -81,6 +87,11 @@ export interface EmulatorOptions {
   inboundAppsV1Only?: boolean;
   /** Third-party app and consent pages hold at most this many rows, whatever `limit` asked for. */
   thirdPartyMaxPageSize?: number;
+  /**
+   * Analytics search answers 400 to a window (`to` − `from`, in whole days rounded down) longer than this many
+   * days, as a deployment with a cap on one answer might (reference §0.1 item 14). Unset: no cap.
+   */
+  analyticsMaxDaysPerRequest?: number;
   /** The clock for seeded times, mutations, the audit/analytics windows and rate-limit windows. Epoch ms. */
   now?: () => number;
 }
@@ -204,10 +215,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     disabledFeatures: options.disabledFeatures ?? [],
     inboundAppsV1Only: options.inboundAppsV1Only ?? false,
     thirdPartyMaxPageSize: options.thirdPartyMaxPageSize,
+    analyticsMaxDaysPerRequest: options.analyticsMaxDaysPerRequest,
   };
+  const timeScale = options.timeScale ?? 1;
   const rateLimiter = new RateLimiter(
     options.rateLimits === false ? false : { ...DEFAULT_RATE_LIMITS, ...options.rateLimits },
-    now,
+    timeScale === 1 ? now : () => now() / timeScale,
   );
   const faults = new FaultQueue();
   const requests: RequestLogEntry[] = [];
@@ -300,7 +313,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     };
     requests.push(entry);
     for (const listener of listeners) await listener(entry);
-    if (options.latencyMs) await sleep(options.latencyMs);
+    if (options.latencyMs) await sleep(options.latencyMs * timeScale);
     const fault = faults.take(path);
     await deliver(request, response, entry, fault, () => descope(entry, request.headers.authorization, bodyIsJson));
   }

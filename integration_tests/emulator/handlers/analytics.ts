@@ -57,12 +57,17 @@ export const analyticsRoutes: Route[] = [
     method: "POST",
     path: "/v1/mgmt/analytics/search",
     bucket: "management",
-    handle({ request, store }) {
+    handle({ request, store, options }) {
       const body = bodyObject(request);
       const fromMs = readInt64(body, "from");
       const toMs = readInt64(body, "to");
       if (fromMs !== undefined && fromMs > 0 && fromMs < store.now() - ANALYTICS_MAX_AGE_MS) {
         throw invalidRequest("from time is limited to no older than 12 months");
+      }
+      const maxDays = options.analyticsMaxDaysPerRequest;
+      const windowDays = Math.floor(((toMs || store.now()) - (fromMs || store.now() - ANALYTICS_MAX_AGE_MS)) / DAY_MS);
+      if (maxDays !== undefined && windowDays > maxDays) {
+        throw invalidRequest(`the analytics window is limited to ${maxDays} days, got ${windowDays}`);
       }
       const createdUnit = typeof body.groupByCreated === "string" && body.groupByCreated ? body.groupByCreated : undefined;
       const dimensions = Object.entries(GROUP_BY_FIELDS).filter(([flag]) => readBoolean(body, flag)).map(([, dimension]) => dimension);
