@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { packageRoot } from "../src/cdk/package-root.js";
 import type { JsonObject } from "../src/cdk/protocol.js";
-import { inputFiles } from "../src/cdk/test-support.js";
+import { inputFiles } from "./helpers/messages.js";
 import type { SingerCatalog } from "../src/singer/catalog.js";
 import { startEmulator, type Emulator } from "./emulator/server.js";
 import { configuredCatalog, emulatorConfig, records, runConnector } from "./helpers/connector.js";

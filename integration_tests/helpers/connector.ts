@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../../src/cdk/package-root.js";
 import type { AirbyteMessage, JsonObject } from "../../src/cdk/protocol.js";
-import { inputFiles, parseMessages } from "../../src/cdk/test-support.js";
+import { inputFiles, parseMessages } from "./messages.js";
 import { startEmulator, type Emulator, type EmulatorOptions } from "../emulator/server.js";
 
 const ROOT = packageRoot(import.meta.url);

@@ -4,7 +4,7 @@ import type { AirbyteMessage, JsonObject } from "./protocol.js";
 import { runAirbyte } from "./runner.js";
 import type { Source } from "./source.js";
 import { checkpoint, type Stream } from "./stream.js";
-import { captureStream, inputFiles, parseMessages } from "./test-support.js";
+import { captureStream, inputFiles, parseMessages } from "../../integration_tests/helpers/messages.js";
 
 const SECRET = "super-secret-key-value";
 
