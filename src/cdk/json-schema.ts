@@ -5,10 +5,11 @@ import type { Ajv, Options } from "ajv";
  * `spec` needs none, so the CLIs start at about the cost of Node itself. Every validator in src/cdk comes from here.
  */
 export async function newAjv(options: Options, { formats = true } = {}): Promise<Ajv> {
-  const { Ajv: AjvClass } = await import("ajv");
+  // Both are CommonJS whose module.exports is the class (the plugin): that is `default` under Node's own import
+  // and under the bundle's alike, where named exports are not.
+  const AjvClass = (await import("ajv")).default as unknown as typeof Ajv;
   const ajv = new AjvClass(options);
   if (!formats) return ajv;
-  // ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
   const addFormats = (await import("ajv-formats")).default as unknown as (ajv: Ajv) => Ajv;
   return addFormats(ajv);
 }
