@@ -281,6 +281,18 @@ describe("tap-descope (Singer)", () => {
     expect(unknownStream.stderr).toContain("selects streams this tap does not have: nope");
   });
 
+  it("every selected stream's bookmark is validated before any stream is read, as the Airbyte source does", async () => {
+    emulator = await startEmulator({ users: 20, testUsers: 2 });
+    const config = emulatorConfig(emulator);
+    const catalog = selectStreams(await discover(config), ["users", "test_users"]);
+    const state = { bookmarks: { users: { modifiedTime: 1700000000 }, test_users: { modifiedTime: "yesterday" } } };
+    const run = await runTap([], { config, catalog, state });
+    expect(run.exitCode).not.toBe(0);
+    // Not a SCHEMA or RECORD of users first: the bad bookmark of the second stream stops the sync at the door.
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toMatch(/CRITICAL Invalid state file \/.*state\.json: field "bookmarks\.test_users\.modifiedTime" must be integer/);
+  });
+
   it("a wrong management key fails the sync with a non-zero exit and the key masked", async () => {
     emulator = await startEmulator({ users: 3, testUsers: 0 });
     const config = emulatorConfig(emulator, { management_key: "K2-wrong-key-do-not-print", max_retries: 0 });

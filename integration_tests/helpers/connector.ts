@@ -8,6 +8,7 @@ import { startEmulator, type Emulator, type EmulatorOptions } from "../emulator/
 
 const ROOT = packageRoot(import.meta.url);
 export const SOURCE_BIN = join(ROOT, "dist", "bin", "source-descope.js");
+export const TAP_BIN = join(ROOT, "dist", "bin", "tap-descope.js");
 
 /**
  * Tests run Descope's one-minute rate windows, backoffs and Retry-After waits 100 times faster: the connector
@@ -66,7 +67,34 @@ export async function runConnector(command: string, options: RunOptions = {}): P
   const args = [command];
   for (const name of ["config", "catalog", "state"]) if (paths[name]) args.push(`--${name}`, paths[name]!);
 
-  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, SOURCE_DESCOPE_TIME_SCALE: String(TEST_TIME_SCALE), ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
+  const { exitCode, signal, stdout, stderr, killed } = await runProcess(bin, args, {
+    env: { SOURCE_DESCOPE_TIME_SCALE: String(TEST_TIME_SCALE), ...options.env },
+    onLine: options.onLine,
+  });
+
+  for (const secret of knownSecrets) {
+    if (stdout.includes(secret) || stderr.includes(secret)) throw new Error(`The management key appeared in the output of \`${command}\``);
+  }
+  // A killed process may leave half a line; everything complete must still be valid.
+  const complete = killed ? stdout.slice(0, stdout.lastIndexOf("\n") + 1) : stdout;
+  return { exitCode, signal, stdout, stderr, messages: parseMessages(complete) };
+}
+
+export interface ProcessResult {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** True when `onLine` asked for a SIGKILL: stdout may then end in half a line. */
+  killed: boolean;
+}
+
+/**
+ * Runs a built CLI (either protocol) with `onLine` seeing every stdout line as it arrives, able to kill the process
+ * right there or send it a signal. Nothing is parsed or checked: `runConnector` does that for Airbyte output.
+ */
+export async function runProcess(bin: string, args: string[], options: Pick<RunOptions, "env" | "onLine"> = {}): Promise<ProcessResult> {
+  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   let partial = "";
@@ -89,13 +117,7 @@ export async function runConnector(command: string, options: RunOptions = {}): P
   });
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
   const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on("close", (code, sig) => resolve([code, sig])));
-
-  for (const secret of knownSecrets) {
-    if (stdout.includes(secret) || stderr.includes(secret)) throw new Error(`The management key appeared in the output of \`${command}\``);
-  }
-  // A killed process may leave half a line; everything complete must still be valid.
-  const complete = killed ? stdout.slice(0, stdout.lastIndexOf("\n") + 1) : stdout;
-  return { exitCode, signal, stdout, stderr, messages: parseMessages(complete) };
+  return { exitCode, signal, stdout, stderr, killed };
 }
 
 export function emulatorConfig(emulator: Emulator, overrides: JsonObject = {}): JsonObject {
