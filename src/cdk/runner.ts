@@ -2,7 +2,6 @@
  * The Airbyte adapter: the yargs command line (`spec`, `check`, `discover`, `read`) and `AirbyteOutput`, which
  * writes the engine's events (engine.ts plans and runs the read) as Airbyte messages.
  */
-import yargs from "yargs";
 import { runCommand } from "./command.js";
 import { engineRuntime, planRead, runRead, streamsFor, type Pending, type PlannedStream, type StreamOutcome, type SyncOutput } from "./engine.js";
 import { loadConfig, parseCatalog, parseState, readJsonFile } from "./inputs.js";
@@ -13,6 +12,7 @@ import type { CheckResult, Runtime, Source } from "./source.js";
 import { toAirbyteStream } from "./stream.js";
 
 interface CommandOptions {
+  _: (string | number)[];
   config?: string;
   catalog?: string;
   state?: string;
@@ -29,35 +29,7 @@ export async function runAirbyte<Config extends JsonObject>(
   argv: string[],
   out: NodeJS.WritableStream & import("node:stream").Writable = process.stdout,
 ): Promise<number> {
-  // yargs reports a missing required option from inside a command's own parse, where a throwing fail handler
-  // escapes every promise and crashes the process with a stack. So the handler only records the problem.
-  let usageProblem: string | undefined;
-  const parsed = await yargs(argv)
-    .scriptName("source-descope")
-    .command("spec", "Print the connector specification")
-    .command("check", "Check the connection", (y) => y.option("config", { type: "string", demandOption: true }))
-    .command("discover", "Print the catalog", (y) => y.option("config", { type: "string", demandOption: true }))
-    .command("read", "Read records", (y) =>
-      y
-        .option("config", { type: "string", demandOption: true })
-        .option("catalog", { type: "string", demandOption: true })
-        .option("state", { type: "string" }),
-    )
-    .option("debug", { type: "boolean", default: false })
-    .demandCommand(1)
-    .strict(false)
-    .exitProcess(false)
-    .fail((message, error) => {
-      usageProblem ??= message || error?.message || "Invalid arguments.";
-    })
-    .version(false)
-    .help(false)
-    .parseAsync()
-    .then(
-      (args) => (usageProblem === undefined ? args : usageError(usageProblem)),
-      (error: unknown) => usageError(usageProblem ?? (error instanceof Error ? error.message : String(error))),
-    );
-
+  const parsed = await commandLine(argv);
   const writer = new MessageWriter(out, !(parsed instanceof Error) && Boolean(parsed.debug));
   return runCommand({
     writer,
@@ -65,7 +37,7 @@ export async function runAirbyte<Config extends JsonObject>(
     body: async (onClose) => {
       if (parsed instanceof Error) throw parsed;
       const command = String(parsed._[0]);
-      const options = parsed as unknown as CommandOptions;
+      const options = parsed;
       // A rate limit reached while a stream reads shows as that stream's RUNNING status with a RATE_LIMITED reason.
       const runtime = engineRuntime(writer.logger(), onClose, (stream, retryAtMs) => {
         if (stream) void writer.streamStatus(stream, "RUNNING", retryAtMs);
@@ -88,6 +60,44 @@ export async function runAirbyte<Config extends JsonObject>(
     },
     report: (error) => reportError(writer, error),
   });
+}
+
+/**
+ * The arguments, or the usage error to report. `spec` takes no options (unknown flags are ignored, as for every
+ * command), so it is answered without loading yargs, the largest part of a cold start; every other command line
+ * goes through yargs.
+ */
+async function commandLine(argv: string[]): Promise<CommandOptions | Error> {
+  if (argv[0] === "spec") return { _: ["spec"], debug: argv.includes("--debug") };
+  const { default: yargs } = await import("yargs");
+  // yargs reports a missing required option from inside a command's own parse, where a throwing fail handler
+  // escapes every promise and crashes the process with a stack. So the handler only records the problem.
+  let usageProblem: string | undefined;
+  return yargs(argv)
+    .scriptName("source-descope")
+    .command("spec", "Print the connector specification")
+    .command("check", "Check the connection", (y) => y.option("config", { type: "string", demandOption: true }))
+    .command("discover", "Print the catalog", (y) => y.option("config", { type: "string", demandOption: true }))
+    .command("read", "Read records", (y) =>
+      y
+        .option("config", { type: "string", demandOption: true })
+        .option("catalog", { type: "string", demandOption: true })
+        .option("state", { type: "string" }),
+    )
+    .option("debug", { type: "boolean", default: false })
+    .demandCommand(1)
+    .strict(false)
+    .exitProcess(false)
+    .fail((message, error) => {
+      usageProblem ??= message || error?.message || "Invalid arguments.";
+    })
+    .version(false)
+    .help(false)
+    .parseAsync()
+    .then(
+      (args) => (usageProblem === undefined ? (args as CommandOptions) : usageError(usageProblem)),
+      (error: unknown) => usageError(usageProblem ?? (error instanceof Error ? error.message : String(error))),
+    );
 }
 
 function usageError(problem: string): Error {
