@@ -134,6 +134,25 @@ export function configuredCatalog(streams: string[], syncMode: "full_refresh" | 
   };
 }
 
+/**
+ * The same catalog as Airbyte's tools write it: every optional field of a configured stream and of its stream
+ * present and null (CAT 0.11.5 writes `namespace`, `cursor_field`, `default_cursor_field`, `source_defined_cursor`
+ * so; newer platforms add `is_resumable`, `generation_id`, `minimum_generation_id`, `sync_id`).
+ */
+export function withNullOptionals(catalog: JsonObject): JsonObject {
+  return {
+    streams: (catalog.streams as JsonObject[]).map((configured) => ({
+      ...configured,
+      cursor_field: null,
+      primary_key: null,
+      generation_id: null,
+      minimum_generation_id: null,
+      sync_id: null,
+      stream: { ...(configured.stream as JsonObject), namespace: null, default_cursor_field: null, source_defined_cursor: null, source_defined_primary_key: null, is_resumable: null },
+    })),
+  };
+}
+
 export function records(result: RunResult, stream: string): JsonObject[] {
   return result.messages.flatMap((m) => (m.type === "RECORD" && m.record.stream === stream ? [m.record.data] : []));
 }

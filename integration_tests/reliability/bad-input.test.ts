@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JsonObject } from "../../src/cdk/protocol.js";
 import type { Emulator } from "../emulator/server.js";
-import { configuredCatalog, emulatorConfig, errorTraces, logs, records, runConnector, scaledEmulator, stateMessages } from "../helpers/connector.js";
+import { configuredCatalog, emulatorConfig, errorTraces, logs, records, runConnector, scaledEmulator, stateMessages, withNullOptionals } from "../helpers/connector.js";
 import type { RunResult } from "../helpers/connector.js";
 import { missingPath, ofType, runWithArgs, STACK_LINE } from "./support.js";
 
@@ -130,17 +130,7 @@ describe("bad catalogs", () => {
 
   it("a catalog with null optional fields, as CAT 0.11.5 and newer platforms write it, reads exactly like one without", async () => {
     const streams = ["users", "tenants"];
-    const withNulls = {
-      streams: (configuredCatalog(streams, "incremental").streams as JsonObject[]).map((configured) => ({
-        ...configured,
-        cursor_field: null,
-        primary_key: null,
-        generation_id: null,
-        minimum_generation_id: null,
-        sync_id: null,
-        stream: { ...(configured.stream as JsonObject), namespace: null, default_cursor_field: null, source_defined_cursor: null, is_resumable: null },
-      })),
-    };
+    const withNulls = withNullOptionals(configuredCatalog(streams, "incremental"));
     const plain = await runConnector("read", { config: good(), catalog: configuredCatalog(streams, "incremental") });
     const nulls = await runConnector("read", { config: good(), catalog: withNulls });
     expect(plain.exitCode).toBe(0);

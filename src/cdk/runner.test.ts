@@ -5,6 +5,7 @@ import { runAirbyte } from "./runner.js";
 import type { Source } from "./source.js";
 import { checkpoint, type Stream } from "./stream.js";
 import { failing, fakeSource, letters, numbers, SECRET, stuck } from "../../integration_tests/helpers/fake-source.js";
+import { withNullOptionals } from "../../integration_tests/helpers/connector.js";
 import { captureStream, inputFiles, parseMessages } from "../../integration_tests/helpers/messages.js";
 
 function catalog(...streams: [string, "full_refresh" | "incremental"][]): JsonObject {
@@ -268,17 +269,7 @@ describe("runAirbyte pages and the stream event channel", () => {
 describe("runAirbyte inputs as Airbyte's tools write them", () => {
   it("a configured catalog with null optional fields (CAT 0.11.5, newer platforms) reads exactly like one without them", async () => {
     const plain = catalog(["numbers", "incremental"], ["letters", "full_refresh"]);
-    const withNulls = {
-      streams: (plain.streams as JsonObject[]).map((configured) => ({
-        ...configured,
-        cursor_field: null,
-        primary_key: null,
-        generation_id: null,
-        minimum_generation_id: null,
-        sync_id: null,
-        stream: { ...(configured.stream as JsonObject), namespace: null, default_cursor_field: null, source_defined_cursor: null, source_defined_primary_key: null, is_resumable: null },
-      })),
-    };
+    const withNulls = withNullOptionals(plain);
     const read = async (catalogFile: JsonObject) => {
       const { exitCode, messages } = await run(fakeSource([numbers, letters]), (f) => ["read", "--config", f.config!, "--catalog", f.catalog!], {
         config: { api_key: SECRET },
