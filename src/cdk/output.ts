@@ -1,3 +1,8 @@
+/**
+ * The output side of both adapters: JSON lines on stdout, chunked, with backpressure and drain on exit.
+ * `JsonLinesWriter` writes any protocol's lines; `MessageWriter` adds the Airbyte messages (with redaction of every
+ * text the connector authored), the Singer tap its own RECORD lines (src/singer/tap.ts).
+ */
 import type { Writable } from "node:stream";
 import type {
   AirbyteMessage,

@@ -36,8 +36,8 @@ export async function runAirbyte<Config extends JsonObject>(
     warn: (message) => writer.log("WARN", message),
     body: async (onClose) => {
       if (parsed instanceof Error) throw parsed;
-      const command = String(parsed._[0]);
       const options = parsed;
+      const command = String(options._[0]);
       // A rate limit reached while a stream reads shows as that stream's RUNNING status with a RATE_LIMITED reason.
       const runtime = engineRuntime(writer.logger(), onClose, (stream, retryAtMs) => {
         if (stream) void writer.streamStatus(stream, "RUNNING", retryAtMs);
@@ -74,7 +74,6 @@ async function commandLine(argv: string[]): Promise<CommandOptions | Error> {
   // escapes every promise and crashes the process with a stack. So the handler only records the problem.
   let usageProblem: string | undefined;
   return yargs(argv)
-    .scriptName("source-descope")
     .command("spec", "Print the connector specification")
     .command("check", "Check the connection", (y) => y.option("config", { type: "string", demandOption: true }))
     .command("discover", "Print the catalog", (y) => y.option("config", { type: "string", demandOption: true }))
