@@ -4,7 +4,7 @@ import { GenericContainer, Wait } from "testcontainers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { packageRoot } from "../src/cdk/package-root.js";
 import type { AirbyteMessage, JsonObject } from "../src/cdk/protocol.js";
-import { inputFiles, parseMessages } from "../src/cdk/test-support.js";
+import { inputFiles, parseMessages } from "./helpers/messages.js";
 import { startEmulator, type Emulator } from "./emulator/index.js";
 import { configuredCatalog, emulatorConfig, TEST_TIME_SCALE } from "./helpers/connector.js";
 

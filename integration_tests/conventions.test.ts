@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { packageRoot } from "../src/cdk/package-root.js";
 import type { AirbyteStream, JsonObject } from "../src/cdk/protocol.js";
-import { parseMessages } from "../src/cdk/test-support.js";
+import { parseMessages } from "./helpers/messages.js";
 import { startEmulator, type Emulator } from "./emulator/server.js";
 import { CLOCK_START_ENV } from "../src/descope/clock-start.js";
 import { FIXTURE_EMULATOR, FIXTURE_NOW_MS, generateFixtures } from "./fixtures.js";

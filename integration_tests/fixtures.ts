@@ -22,7 +22,7 @@ import { CLOCK_START_ENV } from "../src/descope/clock-start.js";
 import { packageRoot } from "../src/cdk/package-root.js";
 import type { AirbyteMessage, AirbyteStream, ConfiguredAirbyteStream, JsonObject } from "../src/cdk/protocol.js";
 import { runAirbyte } from "../src/cdk/runner.js";
-import { captureStream, inputFiles, parseMessages } from "../src/cdk/test-support.js";
+import { captureStream, inputFiles, parseMessages } from "./helpers/messages.js";
 import { descopeSource } from "../src/descope/source.js";
 import { startEmulator, type EmulatorOptions } from "./emulator/index.js";
 

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { packageRoot } from "../src/cdk/package-root.js";
 import type { JsonObject } from "../src/cdk/protocol.js";
-import { inputFiles } from "../src/cdk/test-support.js";
+import { inputFiles } from "./helpers/messages.js";
 import type { SingerCatalog } from "../src/singer/catalog.js";
 import { startEmulator, type Emulator } from "./emulator/server.js";
 import { configuredCatalog, emulatorConfig, records, runConnector } from "./helpers/connector.js";
@@ -279,6 +279,18 @@ describe("tap-descope (Singer)", () => {
     const unknownStream = await runTap([], { config: emulatorConfig(emulator), catalog: { streams: [{ tap_stream_id: "nope", schema: {}, metadata: [{ breadcrumb: [], metadata: { selected: true } }] }] } });
     expect(unknownStream.exitCode).not.toBe(0);
     expect(unknownStream.stderr).toContain("selects streams this tap does not have: nope");
+  });
+
+  it("every selected stream's bookmark is validated before any stream is read, as the Airbyte source does", async () => {
+    emulator = await startEmulator({ users: 20, testUsers: 2 });
+    const config = emulatorConfig(emulator);
+    const catalog = selectStreams(await discover(config), ["users", "test_users"]);
+    const state = { bookmarks: { users: { modifiedTime: 1700000000 }, test_users: { modifiedTime: "yesterday" } } };
+    const run = await runTap([], { config, catalog, state });
+    expect(run.exitCode).not.toBe(0);
+    // Not a SCHEMA or RECORD of users first: the bad bookmark of the second stream stops the sync at the door.
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toMatch(/CRITICAL Invalid state file \/.*state\.json: field "bookmarks\.test_users\.modifiedTime" must be integer/);
   });
 
   it("a wrong management key fails the sync with a non-zero exit and the key masked", async () => {

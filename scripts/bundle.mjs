@@ -5,6 +5,10 @@
  * instead of resolving a few hundred modules. Whitespace is squeezed but names are kept, so stack traces still
  * name functions; source maps sit beside (node --enable-source-maps maps them back to src/).
  * dist/bin/*.js still find schemas/, vendor/ and package.json by walking up to the package root.
+ * Start-up: spec loads neither yargs nor ajv nor undici; they are chunks loaded on the first use (src/cdk/runner.ts,
+ * src/cdk/json-schema.ts, the Descope client).
+ * What ships is the bundles: tsc's per-module output in dist/src only proves the build config compiles, so it is
+ * removed afterwards, with any file an earlier build left there (tests and their helpers never reach dist).
  */
 import { chmodSync, rmSync } from "node:fs";
 import { build } from "esbuild";
@@ -31,4 +35,5 @@ await build({
   // Bundled CommonJS dependencies (undici, ajv) call require() for Node built-ins; ESM has no require of its own.
   banner: { js: "import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);" },
 });
+rmSync("dist/src", { recursive: true, force: true });
 for (const entry of entryPoints) chmodSync(entry.replace(/^bin\/(.*)\.ts$/, "dist/bin/$1.js"), 0o755);

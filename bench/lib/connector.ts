@@ -1,4 +1,4 @@
-import { inputFiles } from "../../src/cdk/test-support.js";
+import { inputFiles } from "../../integration_tests/helpers/messages.js";
 import type { EmulatorProcess } from "./emulator.js";
 import { FLOOR_SCRIPT, SOURCE_BIN } from "./measure.js";
 

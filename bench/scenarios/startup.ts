@@ -1,5 +1,5 @@
 /** Start-up: wall time of `spec` and `discover` (no network) against a bare `node -e 0`, interleaved, median. */
-import { inputFiles } from "../../src/cdk/test-support.js";
+import { inputFiles } from "../../integration_tests/helpers/messages.js";
 import { median, SOURCE_BIN, wallTimeMs } from "../lib/measure.js";
 import { ratioRow, seconds, type Row } from "../lib/table.js";
 

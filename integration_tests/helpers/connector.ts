@@ -3,11 +3,12 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../../src/cdk/package-root.js";
 import type { AirbyteMessage, JsonObject } from "../../src/cdk/protocol.js";
-import { inputFiles, parseMessages } from "../../src/cdk/test-support.js";
+import { inputFiles, parseMessages } from "./messages.js";
 import { startEmulator, type Emulator, type EmulatorOptions } from "../emulator/server.js";
 
 const ROOT = packageRoot(import.meta.url);
 export const SOURCE_BIN = join(ROOT, "dist", "bin", "source-descope.js");
+export const TAP_BIN = join(ROOT, "dist", "bin", "tap-descope.js");
 
 /**
  * Tests run Descope's one-minute rate windows, backoffs and Retry-After waits 100 times faster: the connector
@@ -66,7 +67,34 @@ export async function runConnector(command: string, options: RunOptions = {}): P
   const args = [command];
   for (const name of ["config", "catalog", "state"]) if (paths[name]) args.push(`--${name}`, paths[name]!);
 
-  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, SOURCE_DESCOPE_TIME_SCALE: String(TEST_TIME_SCALE), ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
+  const { exitCode, signal, stdout, stderr, killed } = await runProcess(bin, args, {
+    env: { SOURCE_DESCOPE_TIME_SCALE: String(TEST_TIME_SCALE), ...options.env },
+    onLine: options.onLine,
+  });
+
+  for (const secret of knownSecrets) {
+    if (stdout.includes(secret) || stderr.includes(secret)) throw new Error(`The management key appeared in the output of \`${command}\``);
+  }
+  // A killed process may leave half a line; everything complete must still be valid.
+  const complete = killed ? stdout.slice(0, stdout.lastIndexOf("\n") + 1) : stdout;
+  return { exitCode, signal, stdout, stderr, messages: parseMessages(complete) };
+}
+
+export interface ProcessResult {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** True when `onLine` asked for a SIGKILL: stdout may then end in half a line. */
+  killed: boolean;
+}
+
+/**
+ * Runs a built CLI (either protocol) with `onLine` seeing every stdout line as it arrives, able to kill the process
+ * right there or send it a signal. Nothing is parsed or checked: `runConnector` does that for Airbyte output.
+ */
+export async function runProcess(bin: string, args: string[], options: Pick<RunOptions, "env" | "onLine"> = {}): Promise<ProcessResult> {
+  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   let partial = "";
@@ -89,13 +117,7 @@ export async function runConnector(command: string, options: RunOptions = {}): P
   });
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
   const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on("close", (code, sig) => resolve([code, sig])));
-
-  for (const secret of knownSecrets) {
-    if (stdout.includes(secret) || stderr.includes(secret)) throw new Error(`The management key appeared in the output of \`${command}\``);
-  }
-  // A killed process may leave half a line; everything complete must still be valid.
-  const complete = killed ? stdout.slice(0, stdout.lastIndexOf("\n") + 1) : stdout;
-  return { exitCode, signal, stdout, stderr, messages: parseMessages(complete) };
+  return { exitCode, signal, stdout, stderr, killed };
 }
 
 export function emulatorConfig(emulator: Emulator, overrides: JsonObject = {}): JsonObject {
@@ -108,6 +130,25 @@ export function configuredCatalog(streams: string[], syncMode: "full_refresh" | 
       stream: { name, json_schema: {}, supported_sync_modes: ["full_refresh", "incremental"] },
       sync_mode: syncMode,
       destination_sync_mode: syncMode === "incremental" ? "append_dedup" : "overwrite",
+    })),
+  };
+}
+
+/**
+ * The same catalog as Airbyte's tools write it: every optional field of a configured stream and of its stream
+ * present and null (CAT 0.11.5 writes `namespace`, `cursor_field`, `default_cursor_field`, `source_defined_cursor`
+ * so; newer platforms add `is_resumable`, `generation_id`, `minimum_generation_id`, `sync_id`).
+ */
+export function withNullOptionals(catalog: JsonObject): JsonObject {
+  return {
+    streams: (catalog.streams as JsonObject[]).map((configured) => ({
+      ...configured,
+      cursor_field: null,
+      primary_key: null,
+      generation_id: null,
+      minimum_generation_id: null,
+      sync_id: null,
+      stream: { ...(configured.stream as JsonObject), namespace: null, default_cursor_field: null, source_defined_cursor: null, source_defined_primary_key: null, is_resumable: null },
     })),
   };
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JsonObject } from "../../src/cdk/protocol.js";
 import type { Emulator } from "../emulator/server.js";
-import { configuredCatalog, emulatorConfig, errorTraces, logs, records, runConnector, scaledEmulator, stateMessages } from "../helpers/connector.js";
+import { configuredCatalog, emulatorConfig, errorTraces, logs, records, runConnector, scaledEmulator, stateMessages, withNullOptionals } from "../helpers/connector.js";
 import type { RunResult } from "../helpers/connector.js";
 import { missingPath, ofType, runWithArgs, STACK_LINE } from "./support.js";
 
@@ -85,6 +85,15 @@ describe("bad configs", () => {
     expectConfigError(await runWithArgs(["sync", "--config", "{config}"], { files: { config: good() } }), /sync/);
   });
 
+  it("an optional config field given as null acts as absent", async () => {
+    const config = { ...good(), start_date: null, page_size: null, max_retries: null };
+    const check = await runConnector("check", { config });
+    expect(ofType(check, "CONNECTION_STATUS")[0]!.connectionStatus.status).toBe("SUCCEEDED");
+    const read = await runConnector("read", { config, catalog: configuredCatalog(["users"], "incremental") });
+    expect(read.exitCode).toBe(0);
+    expect(records(read, "users")).toHaveLength(emulator.store.users.length);
+  });
+
   it("unknown config keys are tolerated (hosts and older versions add their own)", async () => {
     const config = { ...good(), some_future_option: true, nested: { anything: [1, 2] } };
     const check = await runConnector("check", { config });
@@ -117,6 +126,20 @@ describe("bad catalogs", () => {
     expectConfigError(result, /catalog file/, /catalog\.json/, ...mentions);
     // Rejected at the door: not a single API call was made.
     expect(emulator.requests).toEqual([]);
+  });
+
+  it("a catalog with null optional fields, as CAT 0.11.5 and newer platforms write it, reads exactly like one without", async () => {
+    const streams = ["users", "tenants"];
+    const withNulls = withNullOptionals(configuredCatalog(streams, "incremental"));
+    const plain = await runConnector("read", { config: good(), catalog: configuredCatalog(streams, "incremental") });
+    const nulls = await runConnector("read", { config: good(), catalog: withNulls });
+    expect(plain.exitCode).toBe(0);
+    expect(nulls.exitCode).toBe(0);
+    for (const stream of streams) {
+      expect(records(nulls, stream), stream).toEqual(records(plain, stream));
+      expect(stateMessages(nulls, stream).map((state) => state.stream.stream_state)).toEqual(stateMessages(plain, stream).map((state) => state.stream.stream_state));
+    }
+    expect(records(nulls, "users")).toHaveLength(emulator.store.users.length);
   });
 
   it("a missing catalog file is named", async () => {

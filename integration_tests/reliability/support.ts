@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { mkdtempSync } from "node:fs";
 import type { AirbyteMessage, JsonObject } from "../../src/cdk/protocol.js";
-import { inputFiles, parseMessages } from "../../src/cdk/test-support.js";
+import { inputFiles, parseMessages } from "../helpers/messages.js";
 import { SOURCE_BIN, TEST_TIME_SCALE, type RunResult } from "../helpers/connector.js";
 
 /**

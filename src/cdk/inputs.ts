@@ -1,13 +1,10 @@
 import { readFileSync } from "node:fs";
-import { Ajv, type ErrorObject } from "ajv";
-import addFormatsModule from "ajv-formats";
+import type { ErrorObject } from "ajv";
 import { configError } from "./errors.js";
+import { newAjv } from "./json-schema.js";
 import type { ConfiguredAirbyteCatalog, JsonObject, JsonSchema } from "./protocol.js";
 import { protocolValidator } from "./protocol-schema.js";
 import { secretValues, type Redactor } from "./redact.js";
-
-// ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 /** Reads a JSON input file; every failure names the file so the user knows which one to fix. */
 export function readJsonFile(path: string, role: string): unknown {
@@ -69,22 +66,69 @@ function fieldPath(error: ErrorObject): string {
 }
 
 /**
+ * Hosts write `null` for an optional field they have no value for (the CAT's models write `"namespace": null`,
+ * `"cursor_field": null`, a UI may save `"start_date": null`): where the schema does not allow null, a null is
+ * taken as absent, so defaults apply and a required field is reported missing. Applies to the object's own
+ * properties and, through the schema's `properties`, to nested objects. Returns a copy; the input is not modified.
+ */
+export function withoutNulls(schema: JsonSchema | undefined, value: unknown): unknown {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
+  const properties = (schema?.properties ?? {}) as Record<string, JsonSchema>;
+  const result: JsonObject = {};
+  for (const [name, fieldValue] of Object.entries(value as JsonObject)) {
+    const fieldSchema = properties[name];
+    if (fieldValue === null && !allowsNull(fieldSchema)) continue;
+    result[name] = fieldSchema ? withoutNulls(fieldSchema, fieldValue) : fieldValue;
+  }
+  return result;
+}
+
+function allowsNull(schema: JsonSchema | undefined): boolean {
+  if (!schema) return false;
+  const type = schema.type;
+  return type === "null" || (Array.isArray(type) && type.includes("null")) || (Array.isArray(schema.enum) && schema.enum.includes(null));
+}
+
+/**
  * Validates the config against the connector's own spec (filling in defaults) and returns it. The caller's
  * object is not modified: input files are read-only, and so are their parsed values.
  */
-export function validateConfig<Config>(connectionSpecification: JsonSchema, raw: unknown, path: string): Config {
-  const ajv = new Ajv({ strict: false, allErrors: true, useDefaults: true });
-  addFormats(ajv);
-  const validate = ajv.compile(connectionSpecification);
-  const config = structuredClone(raw ?? {});
+export async function validateConfig<Config>(connectionSpecification: JsonSchema, raw: unknown, path: string): Promise<Config> {
+  const validate = (await newAjv({ strict: false, allErrors: true, useDefaults: true })).compile(connectionSpecification);
+  const config = structuredClone(withoutNulls(connectionSpecification, raw ?? {}));
   if (!validate(config)) throw configError(describeSchemaErrors(validate.errors, path, "config"));
   return config as Config;
 }
 
-export function parseCatalog(raw: unknown, path: string): ConfiguredAirbyteCatalog {
-  const validate = protocolValidator("ConfiguredAirbyteCatalog");
-  if (!validate(raw)) throw configError(describeSchemaErrors(validate.errors, path, "catalog"));
-  return raw as ConfiguredAirbyteCatalog;
+/**
+ * A configured catalog as Airbyte's tools write it: CAT 0.11.5 writes `namespace`, `cursor_field`,
+ * `default_cursor_field` and `source_defined_cursor` as null, newer platforms add `is_resumable`, `generation_id`,
+ * `minimum_generation_id` and `sync_id`, possibly null too. A null optional field of a configured stream or of its
+ * stream is taken as absent; a null required one is left for the schema to report. `json_schema` is the host's
+ * data and kept exactly as sent.
+ */
+function withoutNullOptionals(catalog: unknown): unknown {
+  const streams = (catalog as { streams?: unknown } | null)?.streams;
+  if (!Array.isArray(streams)) return catalog;
+  const dropNulls = (value: unknown, required: string[]): unknown =>
+    value === null || typeof value !== "object" || Array.isArray(value)
+      ? value
+      : Object.fromEntries(Object.entries(value).filter(([name, field]) => field !== null || required.includes(name)));
+  return {
+    ...(catalog as JsonObject),
+    streams: streams.map((configured) => {
+      const entry = dropNulls(configured, ["stream", "sync_mode", "destination_sync_mode"]);
+      const stream = (entry as { stream?: unknown } | null)?.stream;
+      return stream === undefined ? entry : { ...(entry as JsonObject), stream: dropNulls(stream, ["name", "json_schema", "supported_sync_modes"]) };
+    }),
+  };
+}
+
+export async function parseCatalog(raw: unknown, path: string): Promise<ConfiguredAirbyteCatalog> {
+  const catalog = withoutNullOptionals(raw);
+  const validate = await protocolValidator("ConfiguredAirbyteCatalog");
+  if (!validate(catalog)) throw configError(describeSchemaErrors(validate.errors, path, "catalog"));
+  return catalog as ConfiguredAirbyteCatalog;
 }
 
 /** Per-stream state from the input file, keyed by stream name; undefined means "start from scratch". */
@@ -129,25 +173,27 @@ export function parseState(raw: unknown, path: string, warn: (message: string) =
  * Reads and validates a config file against a connector spec. Its secrets go to the redactor first, so not even a
  * validation message can echo them.
  */
-export function loadConfig<Config>(connectionSpecification: JsonSchema, path: string, redactor: Redactor): Config {
+export function loadConfig<Config>(connectionSpecification: JsonSchema, path: string, redactor: Redactor): Promise<Config> {
   const raw = readJsonFile(path, "config");
   redactor.add(...secretValues(connectionSpecification, raw));
   return validateConfig<Config>(connectionSpecification, raw, path);
 }
 
 /**
- * Checks a stream's saved state against the stream's state schema (Airbyte state and Singer bookmarks alike). A
+ * Checks a stream's saved state against the stream's state schema (Airbyte state and Singer bookmarks alike), a
+ * null where the schema allows none counting as absent. A
  * mismatch is a config error naming the file and the field; `fieldPrefix` places the stream's state inside the
  * file, `note` says which stream it belongs to.
  */
-export function validatedStreamState(
+export async function validatedStreamState(
   stateSchema: JsonSchema | undefined,
   state: JsonObject | undefined,
   where: { path: string; fieldPrefix?: string; note?: string },
-): JsonObject | undefined {
+): Promise<JsonObject | undefined> {
   if (state === undefined || !stateSchema) return state;
-  const validate = new Ajv({ strict: false, allErrors: true }).compile(stateSchema);
-  if (validate(state)) return state;
+  const validate = (await newAjv({ strict: false, allErrors: true }, { formats: false })).compile(stateSchema);
+  const stated = withoutNulls(stateSchema, state) as JsonObject;
+  if (validate(stated)) return stated;
   const errors = (validate.errors ?? []).map((error) => ({ ...error, instancePath: `${where.fieldPrefix ?? ""}${error.instancePath}` }));
   const detail = describeSchemaErrors(errors, where.path, "state");
   throw configError(where.note ? `${detail.replace(/\.$/, "")} ${where.note}.` : detail);

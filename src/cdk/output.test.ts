@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { MessageWriter, OutputClosedError } from "./output.js";
-import { captureStream, parseMessages } from "./test-support.js";
+import { captureStream, parseMessages } from "../../integration_tests/helpers/messages.js";
 
 /** A pipe whose reader takes one chunk per tick and holds at most `highWaterMark` bytes. */
 function slowPipe(highWaterMark: number): { stream: Writable; received: () => string; maxBuffered: () => number } {

@@ -1,3 +1,8 @@
+/**
+ * The output side of both adapters: JSON lines on stdout, chunked, with backpressure and drain on exit.
+ * `JsonLinesWriter` writes any protocol's lines; `MessageWriter` adds the Airbyte messages (with redaction of every
+ * text the connector authored), the Singer tap its own RECORD lines (src/singer/tap.ts).
+ */
 import type { Writable } from "node:stream";
 import type {
   AirbyteMessage,
@@ -29,21 +34,18 @@ export interface Logger {
 }
 
 /**
- * Writes Airbyte messages to stdout, one JSON line each. It respects backpressure (callers await the promise
- * that `write` returns when the pipe is full) and every text the connector authored (logs, traces) passes through
- * the redactor. Record data is written as is: it is the payload.
+ * Writes JSON lines to stdout for any protocol (Airbyte, Singer, a tap's `--about` document), typed by the
+ * messages that protocol has. Lines are gathered into chunks and written with backpressure: callers await the
+ * promise a write returns (if any) before writing more. A record page is one call and one await, whatever its size.
  */
-export class MessageWriter {
+export class JsonLinesWriter<Message extends object> {
   readonly redactor = new Redactor();
   private pending = "";
   private closed = false;
   private drainWaiter: Promise<void> | undefined;
   private idleFlush: NodeJS.Immediate | undefined;
 
-  constructor(
-    private readonly out: Writable,
-    private readonly debugEnabled = false,
-  ) {
+  constructor(private readonly out: Writable) {
     // EPIPE (reader gone) and any other write error leave nothing to write to; the next write reports it.
     out.on("error", () => {
       this.closed = true;
@@ -51,12 +53,24 @@ export class MessageWriter {
   }
 
   /** Queues one message; the returned promise (if any) must be awaited before writing more. */
-  write(message: AirbyteMessage): Promise<void> | undefined {
+  write(message: Message): Promise<void> | undefined {
+    return this.writeLines(JSON.stringify(message) + "\n");
+  }
+
+  /**
+   * Queues lines the caller has already serialised, each ending in a newline: the record hot path builds its
+   * envelope around `JSON.stringify(record)` instead of stringifying an envelope object per record.
+   */
+  protected writeLines(lines: string): Promise<void> | undefined {
     if (this.closed) throw new OutputClosedError();
-    this.pending += JSON.stringify(message) + "\n";
+    this.pending += lines;
     if (this.pending.length >= CHUNK_BYTES) return this.flushPending();
     this.idleFlush ??= setImmediate(() => this.flushWhenIdle());
     return undefined;
+  }
+
+  protected get isClosed(): boolean {
+    return this.closed;
   }
 
   /**
@@ -103,8 +117,42 @@ export class MessageWriter {
     return this.drainWaiter;
   }
 
+}
+
+/** Serialises `[prefix]JSON(record)[suffix]` for each record of a page, e.g. an envelope around each record. */
+export function envelopedLines(records: readonly JsonObject[], prefix: string, suffix: string): string {
+  let lines = "";
+  for (const record of records) lines += prefix + JSON.stringify(record) + suffix;
+  return lines;
+}
+
+/**
+ * The Airbyte protocol's writer: every text the connector authored (logs, traces) passes through the redactor.
+ * Record data is written as is: it is the payload.
+ */
+export class MessageWriter extends JsonLinesWriter<AirbyteMessage> {
+  /** `{"type":"RECORD","record":{"stream":<name>,"data":` per stream, the constant head of its record lines. */
+  private readonly recordPrefixes = new Map<string, string>();
+
+  constructor(
+    out: Writable,
+    private readonly debugEnabled = false,
+  ) {
+    super(out);
+  }
+
   record(stream: string, data: JsonObject): Promise<void> | undefined {
-    return this.write({ type: "RECORD", record: { stream, data, emitted_at: Date.now() } });
+    return this.records(stream, [data]);
+  }
+
+  /** One page of records, serialised straight into the output buffer (same bytes as `write` of each RECORD). */
+  records(stream: string, page: readonly JsonObject[]): Promise<void> | undefined {
+    let prefix = this.recordPrefixes.get(stream);
+    if (prefix === undefined) {
+      prefix = `{"type":"RECORD","record":{"stream":${JSON.stringify(stream)},"data":`;
+      this.recordPrefixes.set(stream, prefix);
+    }
+    return this.writeLines(envelopedLines(page, prefix, `,"emitted_at":${Date.now()}}}\n`));
   }
 
   state(stream: string, streamState: JsonObject, recordCount: number): Promise<void> | undefined {
@@ -119,7 +167,7 @@ export class MessageWriter {
   }
 
   log(level: LogLevel, message: string): void {
-    if (this.closed || (level === "DEBUG" && !this.debugEnabled)) return;
+    if (this.isClosed || (level === "DEBUG" && !this.debugEnabled)) return;
     void this.write({ type: "LOG", log: { level, message: this.redactor.redact(message) } });
   }
 

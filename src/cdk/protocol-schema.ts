@@ -1,24 +1,28 @@
 import { readFileSync } from "node:fs";
-import { Ajv, type ValidateFunction } from "ajv";
-import addFormatsModule from "ajv-formats";
+import type { Ajv, ValidateFunction } from "ajv";
 import { join } from "node:path";
+import { newAjv } from "./json-schema.js";
 import { packageRoot } from "./package-root.js";
-
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 /** The official protocol schema, vendored with its license; loaded lazily since only `read` inputs need it. */
 const SCHEMA_PATH = join(packageRoot(import.meta.url), "vendor", "airbyte-protocol", "airbyte_protocol.json");
 
-let ajv: Ajv | undefined;
+/** Registers the Airbyte protocol schema with an ajv, under the name `addressOf` refers to. */
+export function addProtocolSchema(ajv: Ajv): Ajv {
+  return ajv.addSchema(JSON.parse(readFileSync(SCHEMA_PATH, "utf8")), "airbyte");
+}
 
-/** A validator for one definition of the Airbyte protocol schema, e.g. "AirbyteMessage". */
-export function protocolValidator(definition: string): ValidateFunction {
-  if (!ajv) {
-    ajv = new Ajv({ strict: false, allErrors: true });
-    addFormats(ajv);
-    ajv.addSchema(JSON.parse(readFileSync(SCHEMA_PATH, "utf8")), "airbyte");
-  }
+/** A validator from an ajv holding the protocol schema, for one definition, e.g. "AirbyteMessage". */
+export function definitionValidator(ajv: Ajv, definition: string): ValidateFunction {
   const validate = ajv.getSchema(`airbyte#/definitions/${definition}`);
   if (!validate) throw new Error(`No definition ${definition} in the Airbyte protocol schema`);
   return validate;
+}
+
+let protocolAjv: Promise<Ajv> | undefined;
+
+/** A validator for one definition of the Airbyte protocol schema, e.g. "ConfiguredAirbyteCatalog". */
+export async function protocolValidator(definition: string): Promise<ValidateFunction> {
+  protocolAjv ??= newAjv({ strict: false, allErrors: true }).then(addProtocolSchema);
+  return definitionValidator(await protocolAjv, definition);
 }

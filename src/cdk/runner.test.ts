@@ -4,62 +4,9 @@ import type { AirbyteMessage, JsonObject } from "./protocol.js";
 import { runAirbyte } from "./runner.js";
 import type { Source } from "./source.js";
 import { checkpoint, type Stream } from "./stream.js";
-import { captureStream, inputFiles, parseMessages } from "./test-support.js";
-
-const SECRET = "super-secret-key-value";
-
-/** A source with in-memory streams, so the runner's contract is pinned without any HTTP. */
-function fakeSource(streams: Stream[], check: () => Promise<void> = async () => {}): Source {
-  return {
-    spec: () => ({
-      connectionSpecification: {
-        type: "object",
-        required: ["api_key"],
-        properties: { api_key: { type: "string", airbyte_secret: true, minLength: 1 }, page: { type: "integer", default: 7 } },
-      },
-    }),
-    check,
-    streams: () => streams,
-  };
-}
-
-const numbers: Stream = {
-  name: "numbers",
-  jsonSchema: { type: "object", properties: { n: { type: "integer" } } },
-  primaryKey: [["n"]],
-  cursorField: ["n"],
-  stateSchema: { type: "object", properties: { n: { type: "integer" } }, required: ["n"] },
-  async *read(context) {
-    const from = (context.state?.n as number | undefined) ?? 0;
-    for (let n = from + 1; n <= 5; n++) {
-      yield { n };
-      if (n % 2 === 0 && context.syncMode === "incremental") yield checkpoint({ n });
-    }
-    if (context.syncMode === "incremental") yield checkpoint({ n: 5 });
-  },
-};
-
-const letters: Stream = {
-  name: "letters",
-  jsonSchema: { type: "object", properties: { l: { type: "string" } } },
-  primaryKey: [["l"]],
-  async *read() {
-    yield { l: "a" };
-    yield { l: "b" };
-  },
-};
-
-function failing(name: string, error: Error): Stream {
-  return {
-    name,
-    jsonSchema: { type: "object" },
-    primaryKey: [],
-    async *read() {
-      yield { x: 1 };
-      throw error;
-    },
-  };
-}
+import { failing, fakeSource, letters, numbers, SECRET, stuck } from "../../integration_tests/helpers/fake-source.js";
+import { withNullOptionals } from "../../integration_tests/helpers/connector.js";
+import { captureStream, inputFiles, parseMessages } from "../../integration_tests/helpers/messages.js";
 
 function catalog(...streams: [string, "full_refresh" | "incremental"][]): JsonObject {
   return {
@@ -256,16 +203,6 @@ describe("runAirbyte spec, check and discover", () => {
 
 describe("runAirbyte checkpoint discipline", () => {
   it("fails a stream that repeats its state after new records, since such a duplicate state fails the sync downstream", async () => {
-    const stuck: Stream = {
-      ...numbers,
-      name: "stuck",
-      async *read() {
-        yield { n: 1 };
-        yield checkpoint({ n: 1 });
-        yield { n: 2 };
-        yield checkpoint({ n: 1 });
-      },
-    };
     const { exitCode, messages } = await run(
       fakeSource([stuck]),
       (f) => ["read", "--config", f.config!, "--catalog", f.catalog!],
@@ -274,5 +211,84 @@ describe("runAirbyte checkpoint discipline", () => {
     expect(exitCode).toBe(1);
     expect(statuses(messages, "stuck").at(-1)).toBe("INCOMPLETE");
     expect(ofType(messages, "STATE")).toHaveLength(1);
+  });
+});
+
+describe("runAirbyte pages and the stream event channel", () => {
+  it("a stream may yield a page (an array) of records: each becomes one RECORD, counted in the state that covers it", async () => {
+    const paged: Stream = {
+      ...numbers,
+      name: "paged",
+      async *read() {
+        yield [{ n: 1 }, { n: 2 }, { n: 3 }];
+        yield checkpoint({ n: 3 });
+        yield [];
+        yield { n: 4 };
+        yield [{ n: 5 }];
+        yield checkpoint({ n: 5 });
+      },
+    };
+    const { exitCode, messages } = await run(
+      fakeSource([paged]),
+      (f) => ["read", "--config", f.config!, "--catalog", f.catalog!],
+      { config: { api_key: SECRET }, catalog: catalog(["paged", "incremental"]) },
+    );
+    expect(exitCode).toBe(0);
+    expect(ofType(messages, "RECORD").map((m) => m.record.data.n)).toEqual([1, 2, 3, 4, 5]);
+    expect(ofType(messages, "STATE").map((m) => m.state.sourceStats?.recordCount)).toEqual([3, 2]);
+    expect(ofType(messages, "LOG").map((m) => m.log.message)).toContain("paged: 5 records");
+  });
+
+  it("a rate limit reaches the stream whose read issued the request, as its RUNNING status with RATE_LIMITED", async () => {
+    const retryAtMs = Date.UTC(2030, 0, 1);
+    const source: Source = {
+      ...fakeSource([]),
+      streams: (_config, runtime) =>
+        ["first", "second"].map((name): Stream => ({
+          ...letters,
+          name,
+          async *read() {
+            yield { l: name };
+            // As the HTTP client does it: from inside a request, after an await, knowing nothing of streams.
+            await new Promise((resolve) => setImmediate(resolve));
+            if (name === "second") runtime.rateLimited(retryAtMs);
+          },
+        })),
+    };
+    const { messages } = await run(source, (f) => ["read", "--config", f.config!, "--catalog", f.catalog!], {
+      config: { api_key: SECRET },
+      catalog: catalog(["first", "full_refresh"], ["second", "full_refresh"]),
+    });
+    const limited = ofType(messages, "TRACE").flatMap((m) =>
+      m.trace.type === "STREAM_STATUS" && m.trace.stream_status.reasons ? [[m.trace.stream_status.stream_descriptor.name, m.trace.stream_status.reasons[0]!.rate_limited?.quota_reset]] : [],
+    );
+    expect(limited).toEqual([["second", retryAtMs]]);
+  });
+});
+
+describe("runAirbyte inputs as Airbyte's tools write them", () => {
+  it("a configured catalog with null optional fields (CAT 0.11.5, newer platforms) reads exactly like one without them", async () => {
+    const plain = catalog(["numbers", "incremental"], ["letters", "full_refresh"]);
+    const withNulls = withNullOptionals(plain);
+    const read = async (catalogFile: JsonObject) => {
+      const { exitCode, messages } = await run(fakeSource([numbers, letters]), (f) => ["read", "--config", f.config!, "--catalog", f.catalog!], {
+        config: { api_key: SECRET },
+        catalog: catalogFile,
+      });
+      return { exitCode, data: messages.filter((m) => m.type === "RECORD" || m.type === "STATE").map((m) => (m.type === "RECORD" ? m.record.data : m.state)) };
+    };
+    const expected = await read(plain);
+    expect(expected.exitCode).toBe(0);
+    expect(await read(withNulls)).toEqual(expected);
+  });
+
+  it("a null optional config field acts as absent (its default applies); a null required one is reported missing", async () => {
+    let seenPage: unknown;
+    const checked: Source = { ...fakeSource([]), check: async (config) => void (seenPage = config.page) };
+    const ok = await run(checked, (f) => ["check", "--config", f.config!], { config: { api_key: SECRET, page: null } });
+    expect(ok.messages).toEqual([{ type: "CONNECTION_STATUS", connectionStatus: { status: "SUCCEEDED" } }]);
+    expect(seenPage).toBe(7); // the spec's default
+    const missing = await run(checked, (f) => ["check", "--config", f.config!], { config: { api_key: null } });
+    expect(ofType(missing.messages, "CONNECTION_STATUS")[0]!.connectionStatus.message).toMatch(/missing required field "api_key"/);
   });
 });

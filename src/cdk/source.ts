@@ -2,7 +2,7 @@ import type { Logger } from "./output.js";
 import type { ConnectorSpecification, JsonObject } from "./protocol.js";
 import type { Stream } from "./stream.js";
 
-/** What the runner offers a source while it works: logging, and a way to say "rate limited, waiting". */
+/** What the engine offers a source while it works: logging, and a way to say "rate limited, waiting". */
 export interface Runtime {
   log: Logger;
   /** Reports that requests are paused until `retryAtMs` (epoch ms) because of the API's rate limit. */

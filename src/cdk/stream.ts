@@ -3,7 +3,8 @@ import type { JsonObject, JsonSchema, SyncMode } from "./protocol.js";
 
 /**
  * A stream yields its records in order and, between them, checkpoints: the state from which a later run resumes
- * without losing anything yielded before. The runner counts records per checkpoint and writes STATE messages.
+ * without losing anything yielded before. The engine (engine.ts) counts records per checkpoint; an adapter writes
+ * them as its protocol's STATE messages.
  */
 export class Checkpoint {
   constructor(readonly state: JsonObject) {}
@@ -12,6 +13,9 @@ export class Checkpoint {
 export function checkpoint(state: JsonObject): Checkpoint {
   return new Checkpoint(state);
 }
+
+/** What a stream's read yields: one record, a page of records, or a checkpoint. */
+export type StreamItem = JsonObject | readonly JsonObject[] | Checkpoint;
 
 export interface StreamContext {
   syncMode: SyncMode;
@@ -27,7 +31,7 @@ export interface StreamContext {
   /** Lets the host show progress; call as soon as the API reveals a total. */
   estimate(rowCount: number): void;
   /**
-   * Adds a detail to the one summary LOG line the runner writes when the stream ends ("users: 1,204 records;
+   * Adds a detail to the one summary LOG line the engine writes when the stream ends ("users: 1,204 records;
    * search total 1,204 at start / 1,205 at end; userSearch 150/min"). Details appear in the order reported.
    */
   report(detail: string): void;
@@ -41,7 +45,11 @@ export interface Stream {
   cursorField?: string[];
   /** JSON schema of this stream's state; input state that does not match is a config error naming the field. */
   stateSchema?: JsonSchema;
-  read(context: StreamContext): AsyncIterable<JsonObject | Checkpoint>;
+  /**
+   * Records one at a time, or a page at a time as an array (the fast path: one step of the engine per page, and
+   * each record serialised once straight into the output buffer), with checkpoints between them.
+   */
+  read(context: StreamContext): AsyncIterable<StreamItem>;
 }
 
 /** The host-facing description of a stream, as the CDK of Airbyte itself derives it. */

@@ -1,7 +1,6 @@
-import { validatedStreamState } from "../cdk/inputs.js";
+import type { StateLocation } from "../cdk/engine.js";
 import { configError } from "../cdk/errors.js";
 import type { JsonObject } from "../cdk/protocol.js";
-import type { Stream } from "../cdk/stream.js";
 
 /**
  * Singer state is `{"bookmarks": {"<stream>": <that stream's state>}}`: each bookmark is exactly the state object
@@ -31,7 +30,7 @@ export function parseBookmarks(raw: unknown, path: string): Bookmarks {
   return structuredClone(bookmarks) as Bookmarks;
 }
 
-/** A stream's bookmark, checked against the stream's state schema; a mismatch names the file and field. */
-export function validatedBookmark(stream: Stream, bookmark: JsonObject | undefined, path: string | undefined): JsonObject | undefined {
-  return validatedStreamState(stream.stateSchema, bookmark, { path: path ?? "(none)", fieldPrefix: `/bookmarks/${stream.name}` });
+/** Where a stream's bookmark sits in the state file, so a bookmark that fails validation names its field. */
+export function bookmarkLocation(stream: string, path: string | undefined): StateLocation {
+  return { path: path ?? "(none)", fieldPrefix: `/bookmarks/${stream}` };
 }

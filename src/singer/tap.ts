@@ -1,24 +1,22 @@
+/**
+ * The Singer adapter (`tap-descope`): its command line (`--about`, `--discover`, sync with a catalog and bookmarks)
+ * and `SingerOutput`, which writes the engine's events (../cdk/engine.ts plans and runs the read) as Singer
+ * messages. Catalog selection lives in catalog.ts, bookmarks in state.ts.
+ */
 import type { Writable } from "node:stream";
 import { parseArgs } from "node:util";
-import { ConnectorError, configError, endsSync, failureTypeOf, systemError, userMessageOf } from "../cdk/errors.js";
+import { ConnectorError, configError, failureTypeOf, userMessageOf } from "../cdk/errors.js";
 import { runCommand } from "../cdk/command.js";
+import { engineRuntime, planRead, runRead, streamsFor, type Pending, type PlannedStream, type StreamOutcome, type SyncOutput } from "../cdk/engine.js";
 import { loadConfig, readJsonFile } from "../cdk/inputs.js";
-import { MessageWriter, OutputClosedError, type Logger } from "../cdk/output.js";
-import type { AirbyteMessage, JsonObject, JsonSchema, SyncMode } from "../cdk/protocol.js";
-import { Redactor } from "../cdk/redact.js";
-import type { Runtime, Source } from "../cdk/source.js";
-import { Checkpoint, type Stream } from "../cdk/stream.js";
+import { envelopedLines, JsonLinesWriter, type Logger } from "../cdk/output.js";
+import type { JsonObject, JsonSchema, SyncMode } from "../cdk/protocol.js";
+import type { Redactor } from "../cdk/redact.js";
+import type { Source } from "../cdk/source.js";
+import type { Stream } from "../cdk/stream.js";
 import { aboutInfo, aboutMarkdown, aboutText, type TapInfo } from "./about.js";
-import {
-  discoverCatalog,
-  keyProperties,
-  parseSingerCatalog,
-  replicationKey,
-  selectedSchema,
-  Selection,
-  type SingerCatalogEntry,
-} from "./catalog.js";
-import { parseBookmarks, validatedBookmark, type Bookmarks } from "./state.js";
+import { discoverCatalog, keyProperties, parseSingerCatalog, replicationKey, selectedSchema, Selection, type SingerCatalog } from "./catalog.js";
+import { bookmarkLocation, parseBookmarks, type Bookmarks } from "./state.js";
 
 export type SingerMessage =
   | { type: "SCHEMA"; stream: string; schema: JsonSchema; key_properties: string[]; bookmark_properties: string[] }
@@ -66,9 +64,9 @@ function parseOptions(argv: string[]): TapOptions {
 }
 
 /**
- * The Singer command line over the same Source and streams as the Airbyte runner. stdout carries only Singer
- * messages (or the catalog / about document); logs and errors go to stderr with secrets masked. Resolves with the
- * exit code once stdout has drained.
+ * The Singer command line over the same Source, streams and sync engine as the Airbyte runner. stdout carries
+ * only Singer messages (or the catalog / about document); logs and errors go to stderr with secrets masked.
+ * Resolves with the exit code once stdout has drained.
  */
 export async function runSinger<Config extends JsonObject>(
   source: Source<Config>,
@@ -77,13 +75,13 @@ export async function runSinger<Config extends JsonObject>(
   out: Writable = process.stdout,
   err: Writable = process.stderr,
 ): Promise<number> {
-  const writer = new MessageWriter(out);
-  const redactor = new Redactor();
+  const writer = new SingerWriter(out);
   let debug = argv.includes("--debug");
-  const log = stderrLogger(err, redactor, () => debug);
-  return runCommand(
+  const log = stderrLogger(err, writer.redactor, () => debug);
+  return runCommand({
     writer,
-    async (onClose) => {
+    warn: log.warn,
+    body: async (onClose) => {
       const options = parseOptions(argv);
       debug = options.debug;
       if (options.version) {
@@ -95,26 +93,23 @@ export async function runSinger<Config extends JsonObject>(
         return 0;
       }
       if (!options.config) throw configError(`--config FILE is required. ${USAGE}`);
-      const config = loadConfig<Config>(source.spec().connectionSpecification, options.config, redactor);
-      const runtime: Runtime = {
-        log,
-        rateLimited: (retryAtMs) => log.info(`Rate limited by Descope; waiting until ${new Date(retryAtMs).toISOString()}.`),
-        onClose,
-      };
-      const streams = await source.streams(config, runtime);
+      const config = await loadConfig<Config>(source.spec().connectionSpecification, options.config, writer.redactor);
+      const runtime = engineRuntime(log, onClose, (stream, retryAtMs) =>
+        log.info(`${stream ? `Stream "${stream}": rate` : "Rate"} limited by the API; waiting until ${new Date(retryAtMs).toISOString()}.`),
+      );
+      const streams = await streamsFor(source, config, options.config, runtime);
       if (!options.discover) return sync(streams, options, writer, log);
-      await send(writer, discoverCatalog(streams));
+      await writer.write(discoverCatalog(streams));
       return 0;
     },
-    (error) => reportFatal(log, error, debug),
-  );
+    report: (error) => reportFatal(log, error, debug),
+  });
 }
 
-
 /** `--about`: JSON goes out as one line like every other document; text and markdown as they are. */
-async function about(source: Source, info: TapInfo, format: string | undefined, writer: MessageWriter, out: Writable): Promise<void> {
+async function about(source: Source, info: TapInfo, format: string | undefined, writer: SingerWriter, out: Writable): Promise<void> {
   const document = aboutInfo(info, source.spec());
-  if (format === "json") return send(writer, document);
+  if (format === "json") return writer.write(document);
   if (format !== undefined && format !== "markdown" && format !== "text") {
     throw configError(`Unknown --format "${format}": use json, markdown or text.`);
   }
@@ -122,143 +117,128 @@ async function about(source: Source, info: TapInfo, format: string | undefined, 
   out.write(format === "markdown" ? aboutMarkdown(document) : aboutText(document));
 }
 
-/** One JSON line through the writer's buffering and backpressure. */
-function send(writer: MessageWriter, message: SingerMessage | object): Promise<void> | undefined {
-  // MessageWriter is typed for Airbyte messages, but all it does with one is serialize it to a line.
-  return writer.write(message as unknown as AirbyteMessage);
+/** Everything the tap writes on stdout: Singer messages, the discovered catalog, the `--about` document. */
+type TapDocument = SingerMessage | SingerCatalog | ReturnType<typeof aboutInfo>;
+
+/** JSON lines of the tap; RECORD lines are built around `JSON.stringify(record)`, a page at a time. */
+class SingerWriter extends JsonLinesWriter<TapDocument> {
+  records(stream: string, page: readonly JsonObject[]): Promise<void> | undefined {
+    const prefix = `{"type":"RECORD","stream":${JSON.stringify(stream)},"record":`;
+    return this.writeLines(envelopedLines(page, prefix, `,"time_extracted":"${new Date().toISOString()}"}\n`));
+  }
 }
 
-interface PlannedStream {
-  stream: Stream;
-  entry: SingerCatalogEntry;
-  selection: Selection;
-}
-
-async function sync(streams: Stream[], options: TapOptions, writer: MessageWriter, log: Logger): Promise<number> {
-  const byName = new Map(streams.map((stream) => [stream.name, stream]));
+async function sync(streams: Stream[], options: TapOptions, writer: SingerWriter, log: Logger): Promise<number> {
   const catalog = options.catalog ? parseSingerCatalog(readJsonFile(options.catalog, "catalog"), options.catalog) : discoverCatalog(streams);
   const bookmarks = options.state ? parseBookmarks(readJsonFile(options.state, "state"), options.state) : {};
+  const selected = catalog.streams.map((entry) => ({ entry, selection: new Selection(entry) })).filter(({ selection }) => selection.streamSelected);
+  if (selected.length === 0) log.warn(`No stream is selected in ${options.catalog ?? "the catalog"}; nothing to sync.`);
 
-  const plan: PlannedStream[] = [];
-  for (const entry of catalog.streams) {
-    const selection = new Selection(entry);
-    if (!selection.streamSelected) continue;
+  const byName = new Map(streams.map((stream) => [stream.name, stream]));
+  const requested = selected.map(({ entry, selection }) => {
     const stream = byName.get(entry.tap_stream_id);
-    if (!stream) {
-      throw configError(
-        `The catalog file ${options.catalog} selects streams this tap does not have: ${entry.tap_stream_id}. Available: ${[...byName.keys()].join(", ")}.`,
-      );
-    }
-    plan.push({ stream, entry, selection });
-  }
-  if (plan.length === 0) log.warn(`No stream is selected in ${options.catalog ?? "the catalog"}; nothing to sync.`);
-
-  const emitter = new StateEmitter(writer, bookmarks);
-  const failed: string[] = [];
-  for (const planned of plan) {
-    try {
-      await syncStream(planned, options.state, writer, emitter, log);
-    } catch (error) {
-      if (error instanceof OutputClosedError) throw error;
-      failed.push(planned.stream.name);
-      log.error(`Stream "${planned.stream.name}" failed: ${userMessageOf(error)}`);
-      if (!(error instanceof ConnectorError)) log.debug(String((error as Error).stack));
-      // With bad credentials every later stream would fail the same way; a permission one key lacks need not.
-      if (endsSync(error)) break;
-    }
-  }
-  // Always end on a STATE holding every bookmark, even when nothing changed: the host then has a complete state.
-  await emitter.emit(true);
-  if (failed.length > 0) {
-    log.error(`The sync did not complete for: ${failed.join(", ")}. Records up to the last STATE were delivered.`);
-    return 1;
-  }
-  return 0;
+    // The stream's own schema for a catalog entry without properties (or naming an unknown stream, which the
+    // plan reports).
+    const configuredSchema = hasProperties(entry.schema) || !stream ? entry.schema : stream.jsonSchema;
+    return { name: entry.tap_stream_id, syncMode: requestedSyncMode(selection, stream), configuredSchema, selection };
+  });
+  const plan = await planRead({
+    available: streams,
+    requested,
+    savedState: (stream) => bookmarks[stream],
+    stateLocation: (stream) => bookmarkLocation(stream, options.state),
+    unknownStreams: (names, available) =>
+      configError(`The catalog file ${options.catalog} selects streams this tap does not have: ${names.join(", ")}. Available: ${available.join(", ")}.`),
+    log,
+  });
+  const selections = new Map(requested.map(({ name, selection }) => [name, selection]));
+  return runRead(plan, new SingerOutput(writer, bookmarks, selections, log), log);
 }
 
-/** Writes STATE messages carrying all bookmarks; a STATE identical to the previous one is not repeated. */
-class StateEmitter {
-  private last: string | undefined;
+/** The catalog's replication method, else the stream's own: incremental where it has a replication key. */
+function requestedSyncMode(selection: Selection, stream: Stream | undefined): SyncMode {
+  const method = selection.replicationMethod ?? (stream && replicationKey(stream) ? "INCREMENTAL" : "FULL_TABLE");
+  return method === "INCREMENTAL" ? "incremental" : "full_refresh";
+}
+
+/**
+ * The engine's events as Singer messages: SCHEMA when a stream starts, RECORD with deselected properties dropped,
+ * and STATE carrying every bookmark (those of streams not synced this run included) at each checkpoint and once
+ * more at the end. Stream statuses have no Singer message; failures are ERROR lines on stderr.
+ */
+class SingerOutput implements SyncOutput {
+  /** Per stream, the top-level properties the catalog deselected (dropped from its SCHEMA and RECORDs). */
+  private readonly deselected = new Map<string, Set<string>>();
+  private lastState: string | undefined;
 
   constructor(
-    private readonly writer: MessageWriter,
-    readonly bookmarks: Bookmarks,
+    private readonly writer: SingerWriter,
+    private readonly bookmarks: Bookmarks,
+    private readonly selections: Map<string, Selection>,
+    private readonly log: Logger,
   ) {}
 
-  async emit(force = false): Promise<void> {
+  streamStarted({ stream, syncMode, configuredSchema }: PlannedStream): Pending {
+    const schema = configuredSchema ?? stream.jsonSchema;
+    const selection = this.selections.get(stream.name)!;
+    const properties = Object.keys((schema.properties ?? {}) as JsonObject);
+    const deselected = new Set(properties.filter((name) => !selection.propertySelected(name)));
+    this.deselected.set(stream.name, deselected);
+    const cursor = replicationKey(stream);
+    return this.writer.write({
+      type: "SCHEMA",
+      stream: stream.name,
+      schema: deselected.size > 0 ? selectedSchema(schema, new Set(properties.filter((name) => !deselected.has(name)))) : schema,
+      key_properties: keyProperties(stream),
+      bookmark_properties: syncMode === "incremental" && cursor ? [cursor] : [],
+    });
+  }
+
+  streamRunning(): Pending {}
+
+  records(stream: string, page: readonly JsonObject[]): Pending {
+    const deselected = this.deselected.get(stream)!;
+    const kept = deselected.size === 0 ? page : page.map((record) => Object.fromEntries(Object.entries(record).filter(([name]) => !deselected.has(name))));
+    return this.writer.records(stream, kept);
+  }
+
+  checkpoint(stream: string, state: JsonObject): Pending {
+    this.bookmarks[stream] = state;
+    return this.emitState();
+  }
+
+  streamSucceeded(stream: string, { records }: StreamOutcome): Pending {
+    // Singer's metric log line (singer-io/getting-started docs/SYNC_MODE.md).
+    this.log.info(`METRIC: ${JSON.stringify({ type: "counter", metric: "record_count", value: records, tags: { endpoint: stream } })}`);
+  }
+
+  streamFailed(stream: string, error: unknown): Pending {
+    this.log.error(`Stream "${stream}" failed: ${userMessageOf(error)}`);
+    if (!(error instanceof ConnectorError)) this.log.debug(String((error as Error).stack));
+  }
+
+  estimate(stream: string, rowCount: number): void {
+    this.log.debug(`Stream "${stream}": about ${rowCount} rows.`);
+  }
+
+  /** Always end on a STATE holding every bookmark, even when nothing changed: the host then has a complete state. */
+  syncEnded(): Pending {
+    return this.emitState(true);
+  }
+
+  /** A STATE identical to the previous one is not repeated, unless forced. */
+  private emitState(force = false): Pending {
     const value = { bookmarks: this.bookmarks };
     const serialized = JSON.stringify(value);
-    if (serialized === this.last && !force) return;
-    this.last = serialized;
-    await send(this.writer, { type: "STATE", value: structuredClone(value) });
+    if (serialized === this.lastState && !force) return;
+    this.lastState = serialized;
+    return this.writer.write({ type: "STATE", value: structuredClone(value) });
   }
-}
-
-async function syncStream(planned: PlannedStream, statePath: string | undefined, writer: MessageWriter, emitter: StateEmitter, log: Logger): Promise<void> {
-  const { stream, entry, selection } = planned;
-  const syncMode = effectiveSyncMode(stream, selection, log);
-  const cursor = replicationKey(stream);
-  const schema = hasProperties(entry.schema) ? entry.schema : stream.jsonSchema;
-  const properties = Object.keys((schema.properties ?? {}) as JsonObject);
-  const deselected = new Set(properties.filter((name) => !selection.propertySelected(name)));
-  const kept = new Set(properties.filter((name) => !deselected.has(name)));
-
-  await send(writer, {
-    type: "SCHEMA",
-    stream: stream.name,
-    schema: deselected.size > 0 ? selectedSchema(schema, kept) : schema,
-    key_properties: keyProperties(stream),
-    bookmark_properties: syncMode === "incremental" && cursor ? [cursor] : [],
-  });
-
-  const state = syncMode === "incremental" ? validatedBookmark(stream, emitter.bookmarks[stream.name], statePath) : undefined;
-  let records = 0;
-  let recordsSinceCheckpoint = 0;
-  let checkpointed = false;
-  const details: string[] = [];
-  const context = {
-    syncMode,
-    state,
-    configuredSchema: schema,
-    log,
-    estimate: (rows: number) => log.debug(`Stream "${stream.name}": about ${rows} rows.`),
-    report: (detail: string) => void details.push(detail),
-  };
-  for await (const item of stream.read(context)) {
-    if (item instanceof Checkpoint) {
-      emitter.bookmarks[stream.name] = item.state;
-      await emitter.emit();
-      checkpointed = true;
-      recordsSinceCheckpoint = 0;
-      continue;
-    }
-    const record = deselected.size > 0 ? Object.fromEntries(Object.entries(item).filter(([name]) => !deselected.has(name))) : item;
-    const pending = send(writer, { type: "RECORD", stream: stream.name, record, time_extracted: new Date().toISOString() });
-    if (pending) await pending;
-    records++;
-    recordsSinceCheckpoint++;
-  }
-  // The guarantee the Airbyte runner enforces too: a stream that checkpoints ends on a checkpoint, so the last
-  // STATE covers every record before it.
-  if (checkpointed && recordsSinceCheckpoint > 0) throw systemError(`Stream "${stream.name}" yielded records after its last checkpoint.`);
-  log.info([`${stream.name}: ${records.toLocaleString("en-US")} records`, ...details].join("; "));
-  // Singer's metric log line (singer-io/getting-started docs/SYNC_MODE.md).
-  log.info(`METRIC: ${JSON.stringify({ type: "counter", metric: "record_count", value: records, tags: { endpoint: stream.name } })}`);
-}
-
-function effectiveSyncMode(stream: Stream, selection: Selection, log: Logger): SyncMode {
-  const requested = selection.replicationMethod;
-  if (replicationKey(stream) === undefined) {
-    if (requested === "INCREMENTAL") log.info(`Stream "${stream.name}" supports only full table replication; reading it in full.`);
-    return "full_refresh";
-  }
-  return requested === "FULL_TABLE" ? "full_refresh" : "incremental";
 }
 
 function hasProperties(schema: JsonSchema | undefined): schema is JsonSchema {
   return !!schema && typeof schema.properties === "object" && schema.properties !== null && Object.keys(schema.properties).length > 0;
 }
-
 type TapLogger = Logger & { critical(message: string): void };
 
 /** Singer keeps stdout for data: logs are `LEVEL message` lines on stderr, with secrets masked. */

@@ -1,4 +1,12 @@
-import { protocolValidator } from "./protocol-schema.js";
+import { Ajv } from "ajv";
+import addFormatsModule from "ajv-formats";
+import { addProtocolSchema, definitionValidator } from "../../src/cdk/protocol-schema.js";
+
+// ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+/** Tests check thousands of lines synchronously: one ajv with the protocol schema, loaded eagerly. */
+const validateMessage = definitionValidator(addProtocolSchema(addFormats(new Ajv({ strict: false, allErrors: true }))), "AirbyteMessage");
 
 /** The schema does not tie `type` to its payload field; the protocol does. */
 const PAYLOAD_FIELD: Record<string, string> = {
@@ -23,7 +31,7 @@ export function protocolProblems(line: string): string[] {
   } catch {
     return [`not JSON: ${line.slice(0, 200)}`];
   }
-  const validate = protocolValidator("AirbyteMessage");
+  const validate = validateMessage;
   const problems: string[] = [];
   if (!validate(message)) problems.push(...(validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`));
   const payload = PAYLOAD_FIELD[String(message.type)];

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { protocolProblems } from "./protocol-check.js";
-import type { AirbyteMessage } from "./protocol.js";
+import type { AirbyteMessage } from "../../src/cdk/protocol.js";
 
 /** Writes each value as a read-only JSON file in a fresh temp dir (inputs must never be written to). */
 export function inputFiles(files: Record<string, unknown>): Record<string, string> {
