@@ -30,6 +30,13 @@ const { values: flags } = parseArgs({
     "no-audit-ids": { type: "boolean" },
     "empty-project": { type: "boolean" },
     "key-without-permission": { type: "boolean" },
+    /** ID | id */
+    "audit-id-field": { type: "string" },
+    "exclusive-audit-from": { type: "boolean" },
+    "exclusive-audit-to": { type: "boolean" },
+    "ignore-audit-oldest-first": { type: "boolean" },
+    "reject-unknown-fields": { type: "boolean" },
+    strict: { type: "boolean" },
   },
   strict: true,
 });
@@ -39,6 +46,11 @@ function integer(name: string, text: string | undefined): number | undefined {
   const value = Number(text);
   if (!Number.isInteger(value) || value < 0) throw new Error(`--${name} must be a non-negative integer, got ${text}`);
   return value;
+}
+
+function auditIdField(text: string | undefined): EmulatorOptions["auditIdField"] {
+  if (text === undefined || text === "ID" || text === "id") return text;
+  throw new Error(`--audit-id-field must be ID or id, got ${text}`);
 }
 
 function rateLimits(specs: string[] | undefined): EmulatorOptions["rateLimits"] {
@@ -71,6 +83,12 @@ const emulator = await startEmulator({
   auditIds: !flags["no-audit-ids"],
   emptyProject: flags["empty-project"],
   keyWithoutPermission: flags["key-without-permission"],
+  auditIdField: auditIdField(flags["audit-id-field"]),
+  exclusiveAuditFrom: flags["exclusive-audit-from"],
+  exclusiveAuditTo: flags["exclusive-audit-to"],
+  ignoreAuditOldestFirst: flags["ignore-audit-oldest-first"],
+  rejectUnknownFields: flags["reject-unknown-fields"],
+  strict: flags.strict,
 });
 
 process.stdout.write(`${JSON.stringify({ url: emulator.url, projectId: emulator.projectId, managementKey: emulator.managementKey })}\n`);

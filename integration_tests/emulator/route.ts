@@ -23,6 +23,10 @@ export interface HandlerOptions {
   historyWrapper: boolean;
   groupsWrapper: boolean;
   ignoreUserSort: boolean;
+  auditIdField: "ID" | "id";
+  exclusiveAuditFrom: boolean;
+  exclusiveAuditTo: boolean;
+  ignoreAuditOldestFirst: boolean;
 }
 
 export interface HandlerContext {
