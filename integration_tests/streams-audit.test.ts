@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { JsonObject } from "../src/cdk/protocol.js";
 import { startEmulator, type Emulator, type EmulatorOptions } from "./emulator/server.js";
 import type { AuditEvent } from "./emulator/types.js";
+import { auditRange, expectedAuditEvents } from "./helpers/expected-records.js";
 import { configuredCatalog, emulatorConfig, errorTraces, logs, nextState, records, runConnector, stateMessages, streamStatuses } from "./helpers/connector.js";
 
 let emulator: Emulator | undefined;
@@ -25,21 +26,9 @@ function auditRequests(emu: Emulator): AuditRequest[] {
   return emu.requests.filter((request) => request.path === AUDIT_PATH).map((request) => request.body as AuditRequest);
 }
 
-/**
- * The time range a read meant to cover: every request asks one millisecond more on each side (Descope's bounds
- * may be exclusive), so the intended range is one millisecond inside the widest request.
- */
-function intendedRange(emu: Emulator): { fromMs: number; toMs: number } {
-  const requests = auditRequests(emu);
-  return { fromMs: Math.min(...requests.map((r) => r.from)) + 1, toMs: Math.max(...requests.map((r) => r.to)) - 1 };
-}
-
-/** The store's events in a range, as the stream delivers them: oldest first (ties by ID), with `occurredAt`. */
-function expectedEvents(emu: Emulator, { fromMs, toMs }: { fromMs: number; toMs: number }): JsonObject[] {
-  return emu.store.auditEvents
-    .filter((event) => Number(event.occurred) >= fromMs && Number(event.occurred) <= toMs)
-    .map((event) => ({ ...event, occurredAt: new Date(Number(event.occurred)).toISOString() }) as JsonObject)
-    .sort((a, b) => Number(a.occurred) - Number(b.occurred) || (String(a.ID) < String(b.ID) ? -1 : 1));
+/** The store's events in the range the reads covered, as the stream delivers them: oldest first, ties by ID. */
+function expectedEvents(emu: Emulator): JsonObject[] {
+  return expectedAuditEvents(emu).sort((a, b) => Number(a.occurred) - Number(b.occurred) || (String(a.ID) < String(b.ID) ? -1 : 1));
 }
 
 const ids = (rows: readonly JsonObject[]) => rows.map((row) => row.ID as string);
@@ -68,10 +57,10 @@ describe.each(DEPLOYMENTS)("audit_events against %s", (_name, deployment) => {
     const result = await runConnector("read", { config: emulatorConfig(emulator), catalog });
     expect(result.exitCode).toBe(0);
     expect(streamStatuses(result, "audit_events")).toEqual(["STARTED", "RUNNING", "COMPLETE"]);
-    const range = intendedRange(emulator);
+    const range = auditRange(emulator);
     expect(range.fromMs).toBeGreaterThan(Date.now() - 30 * DAY_MS);
     expect(Date.now() - range.toMs).toBeGreaterThanOrEqual(60_000);
-    const expected = expectedEvents(emulator, range);
+    const expected = expectedEvents(emulator);
     expect(expected.length).toBeGreaterThan(15_000);
     expect(records(result, "audit_events")).toEqual(expected);
 
@@ -113,7 +102,7 @@ describe.each(DEPLOYMENTS)("audit_events against %s", (_name, deployment) => {
     const emitted = ids(records(result, "audit_events"));
     expect(new Set(emitted).size).toBe(emitted.length);
     expect(emitted).toEqual(expect.arrayContaining(burst.map((event) => event.ID!)));
-    expect(records(result, "audit_events")).toEqual(expectedEvents(emulator, intendedRange(emulator)));
+    expect(records(result, "audit_events")).toEqual(expectedEvents(emulator));
   });
 
   it("a read resumed from a mid-sync STATE delivers the rest: nothing lost, nothing repeated", async () => {
@@ -139,7 +128,7 @@ describe("audit_events", () => {
     expect(result.exitCode).toBe(0);
     const requests = auditRequests(emulator);
     expect(requests.every((request) => Object.keys(request).sort().join() === "from,oldestFirst,page,size,to")).toBe(true);
-    const expected = expectedEvents(emulator, intendedRange(emulator));
+    const expected = expectedEvents(emulator);
     expect(requests.map((request) => request.page)).toEqual([0, 1]);
     expect(expected.length).toBeGreaterThan(1000);
     const estimate = result.messages.find((m) => m.type === "TRACE" && m.trace.type === "ESTIMATE" && m.trace.estimate.name === "audit_events");
@@ -147,7 +136,7 @@ describe("audit_events", () => {
     // The one window ends in one checkpoint at the last event's time.
     const states = stateMessages(result, "audit_events").map((state) => state.stream.stream_state as { occurredMs: number; readToMs: number });
     expect(states).toHaveLength(1);
-    expect(states[0]).toMatchObject({ occurredMs: Number(expected.at(-1)!.occurred), readToMs: intendedRange(emulator).toMs });
+    expect(states[0]).toMatchObject({ occurredMs: Number(expected.at(-1)!.occurred), readToMs: auditRange(emulator).toMs });
     expect(summaryOf(result)).toContain(`Descope counted ${expected.length}, ${expected.length} distinct came back (0 in the 1 ms margins of a window, 0 delivered by the last sync); Descope answered oldest first`);
   });
 
@@ -180,8 +169,8 @@ describe("audit_events", () => {
     const warnings = logs(result).filter((log) => log.level === "WARN" && log.message.includes("lost between syncs"));
     expect(warnings, JSON.stringify(warnings)).toHaveLength(1);
     expect(warnings[0]!.message).toContain(new Date(staleMs).toISOString());
-    expect(intendedRange(emulator).fromMs).toBeGreaterThan(Date.now() - 30 * DAY_MS);
-    expect(records(result, "audit_events")).toEqual(expectedEvents(emulator, intendedRange(emulator)));
+    expect(auditRange(emulator).fromMs).toBeGreaterThan(Date.now() - 30 * DAY_MS);
+    expect(records(result, "audit_events")).toEqual(expectedEvents(emulator));
   });
 
   it("a cursor on an old event ages out silently when the last sync had read up to a recent time", async () => {
@@ -197,7 +186,7 @@ describe("audit_events", () => {
     emulator = await auditEmulator({ auditEvents: 600, auditIdField: "id" });
     const result = await runConnector("read", { config: emulatorConfig(emulator), catalog });
     expect(result.exitCode).toBe(0);
-    expect(records(result, "audit_events")).toEqual(expectedEvents(emulator, intendedRange(emulator)));
+    expect(records(result, "audit_events")).toEqual(expectedEvents(emulator));
   });
 
   it("without Descope IDs, events are keyed by a hash and still checked against the total", async () => {
@@ -205,7 +194,7 @@ describe("audit_events", () => {
     const result = await runConnector("read", { config: emulatorConfig(emulator), catalog });
     expect(result.exitCode).toBe(0);
     const expected = emulator.store.auditEvents.filter((event: AuditEvent) => {
-      const { fromMs, toMs } = intendedRange(emulator!);
+      const { fromMs, toMs } = auditRange(emulator!);
       return Number(event.occurred) >= fromMs && Number(event.occurred) <= toMs;
     });
     const emitted = records(result, "audit_events");
@@ -228,6 +217,6 @@ describe("audit_events", () => {
     expect(requests.length).toBeGreaterThan(10);
     expect(emulator.rateLimitHits.audit).toBe(0);
     for (let i = 10; i < requests.length; i++) expect(requests[i]!.at - requests[i - 10]!.at).toBeGreaterThanOrEqual(450);
-    expect(records(result, "audit_events")).toEqual(expectedEvents(emulator, intendedRange(emulator)));
+    expect(records(result, "audit_events")).toEqual(expectedEvents(emulator));
   });
 });
