@@ -38,18 +38,30 @@ async function auditEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   return startEmulator({ users: 100, tenants: 3, rateLimits: false, ...options });
 }
 
+/** A deployment whose pages come oldest first although the connector does not ask (it sends no `oldestFirst`). */
+const oldestFirstByDefault = (emu: Emulator) =>
+  void emu.onRequest((request) => {
+    if (request.path === AUDIT_PATH) (request.body as JsonObject).oldestFirst = true;
+  });
+
 /** Every way Descope may plausibly answer audit search; the stream must deliver the same events under each. */
-const DEPLOYMENTS: [string, EmulatorOptions][] = [
-  ["inclusive bounds, oldest first (the docs)", {}],
+const DEPLOYMENTS: [string, EmulatorOptions, ((emu: Emulator) => void)?][] = [
+  ["inclusive bounds, newest first (the docs' default)", {}],
   ["exclusive from", { exclusiveAuditFrom: true }],
   ["exclusive to", { exclusiveAuditTo: true }],
-  ["oldestFirst ignored (newest first)", { ignoreAuditOldestFirst: true }],
-  ["all of these at once", { exclusiveAuditFrom: true, exclusiveAuditTo: true, ignoreAuditOldestFirst: true, auditIdField: "id" }],
+  ["pages oldest first", {}, oldestFirstByDefault],
+  ["exclusive bounds, the ID as id, oldest first", { exclusiveAuditFrom: true, exclusiveAuditTo: true, auditIdField: "id" }, oldestFirstByDefault],
 ];
 
-describe.each(DEPLOYMENTS)("audit_events against %s", (_name, deployment) => {
+describe.each(DEPLOYMENTS)("audit_events against %s", (_name, deployment, setUp) => {
+  const auditEmulatorAs = async (options: EmulatorOptions): Promise<Emulator> => {
+    const emu = await auditEmulator({ ...options, ...deployment });
+    setUp?.(emu);
+    return emu;
+  };
+
   it("a backfill of many windows delivers every event of the last 30 days once, each window checked against its total", async () => {
-    emulator = await auditEmulator({ auditEvents: 5000, seed: 3, ...deployment });
+    emulator = await auditEmulatorAs({ auditEvents: 5000, seed: 3 });
     // Events on a window's first and last millisecond are the ones exclusive bounds would drop. Where the windows
     // fall is the stream's choice, so a stretch with an event on every millisecond is sure to hold some edges.
     const denseFromMs = Date.now() - 2 * DAY_MS;
@@ -73,7 +85,7 @@ describe.each(DEPLOYMENTS)("audit_events against %s", (_name, deployment) => {
   });
 
   it("an incremental read after new events, some in the very millisecond the last one ended on, delivers each once", async () => {
-    emulator = await auditEmulator({ auditEvents: 1500, seed: 11, ...deployment });
+    emulator = await auditEmulatorAs({ auditEvents: 1500, seed: 11 });
     const config = emulatorConfig(emulator);
     const first = await runConnector("read", { config, catalog });
     expect(first.exitCode).toBe(0);
@@ -94,7 +106,7 @@ describe.each(DEPLOYMENTS)("audit_events against %s", (_name, deployment) => {
   });
 
   it("more events in one millisecond than fit on a page are all delivered, once each", async () => {
-    emulator = await auditEmulator({ auditEvents: 300, ...deployment });
+    emulator = await auditEmulatorAs({ auditEvents: 300 });
     const burstMs = Date.now() - 3 * DAY_MS;
     const burst = Array.from({ length: 2300 }, () => emulator!.store.addAuditEvent({ occurred: String(burstMs) }));
     const result = await runConnector("read", { config: emulatorConfig(emulator), catalog });
@@ -106,7 +118,7 @@ describe.each(DEPLOYMENTS)("audit_events against %s", (_name, deployment) => {
   });
 
   it("a read resumed from a mid-sync STATE delivers the rest: nothing lost, nothing repeated", async () => {
-    emulator = await auditEmulator({ auditEvents: 18_000, seed: 5, ...deployment });
+    emulator = await auditEmulatorAs({ auditEvents: 18_000, seed: 5 });
     const config = emulatorConfig(emulator);
     const full = await runConnector("read", { config, catalog });
     const midState = stateMessages(full, "audit_events")[1]!;
@@ -122,12 +134,12 @@ describe.each(DEPLOYMENTS)("audit_events against %s", (_name, deployment) => {
 });
 
 describe("audit_events", () => {
-  it("sends only page, size, from and to (one millisecond wide of the range) and oldestFirst, with an estimate and a summary", async () => {
+  it("sends only page, size, from and to (one millisecond wide of the range), with an estimate and a summary", async () => {
     emulator = await auditEmulator({ auditEvents: 2500, rejectUnknownFields: true });
     const result = await runConnector("read", { config: emulatorConfig(emulator), catalog });
     expect(result.exitCode).toBe(0);
     const requests = auditRequests(emulator);
-    expect(requests.every((request) => Object.keys(request).sort().join() === "from,oldestFirst,page,size,to")).toBe(true);
+    expect(requests.every((request) => Object.keys(request).sort().join() === "from,page,size,to")).toBe(true);
     const expected = expectedEvents(emulator);
     expect(requests.map((request) => request.page)).toEqual([0, 1]);
     expect(expected.length).toBeGreaterThan(1000);
@@ -137,14 +149,7 @@ describe("audit_events", () => {
     const states = stateMessages(result, "audit_events").map((state) => state.stream.stream_state as { occurredMs: number; readToMs: number });
     expect(states).toHaveLength(1);
     expect(states[0]).toMatchObject({ occurredMs: Number(expected.at(-1)!.occurred), readToMs: auditRange(emulator).toMs });
-    expect(summaryOf(result)).toContain(`Descope counted ${expected.length}, ${expected.length} distinct came back (0 in the 1 ms margins of a window, 0 delivered by the last sync); Descope answered oldest first`);
-  });
-
-  it("says in its summary when Descope ignored oldestFirst", async () => {
-    emulator = await auditEmulator({ auditEvents: 400, ignoreAuditOldestFirst: true });
-    const result = await runConnector("read", { config: emulatorConfig(emulator), catalog });
-    expect(result.exitCode).toBe(0);
-    expect(summaryOf(result)).toContain("newest first (oldestFirst ignored; the read does not depend on order)");
+    expect(summaryOf(result)).toContain(`Descope counted ${expected.length}, ${expected.length} distinct came back (0 in the 1 ms margins of a window, 0 delivered by the last sync); pages came newest first (the read does not depend on order)`);
   });
 
   it("a deployment that ignores page delivers fewer events than its total: an ERROR and a non-zero exit, not silent loss", async () => {

@@ -43,14 +43,15 @@ export class AuditReadTally {
   newestFirstPages = 0;
 
   summary(): string {
-    const order =
+    const seen =
       this.newestFirstPages > 0 && this.oldestFirstPages === 0
-        ? "Descope answered newest first (oldestFirst ignored; the read does not depend on order)"
+        ? "newest first"
         : this.oldestFirstPages > 0 && this.newestFirstPages === 0
-          ? "Descope answered oldest first"
+          ? "oldest first"
           : this.oldestFirstPages + this.newestFirstPages > 0
-            ? "Descope answered in mixed order"
-            : "order not observable";
+            ? "in mixed order"
+            : "in no telling order";
+    const order = `pages came ${seen} (the read does not depend on order)`;
     const explained = [
       `${this.outsideBounds} in the 1 ms margins of a window`,
       `${this.alreadyDelivered} delivered by the last sync`,
@@ -103,7 +104,9 @@ async function readWindowOnce(
   let duplicatesWithoutId = 0;
   let pages = 0;
   for (let page = 0; ; page++) {
-    const answer = await searchPage(client, { from: fromMs - 1, to: toMs + 1, page, size: PAGE_SIZE, oldestFirst: true });
+    // No `oldestFirst`: no SDK sends it (only the OpenAPI lists it), and a gateway that rejects unknown fields
+    // might refuse it; the order does not matter here.
+    const answer = await searchPage(client, { from: fromMs - 1, to: toMs + 1, page, size: PAGE_SIZE });
     tally.requests++;
     pages++;
     if (page === 0) {
@@ -158,7 +161,7 @@ async function searchPage(client: DescopeClient, body: JsonObject): Promise<{ au
   return { audits: (answer.audits ?? []) as JsonObject[], total: Number.isFinite(total) ? total : undefined };
 }
 
-/** The order is never relied on, only reported: oldest first when a page's first event is older than its last. */
+/** The order is never relied on, only reported (newest first is Descope's default): a page's first event against its last. */
 function observeOrder(audits: JsonObject[], tally: AuditReadTally): void {
   if (audits.length < 2) return;
   const first = Number(audits[0]!.occurred);

@@ -31,8 +31,8 @@ type AuditPosition = {
 /**
  * `audit_events`: `POST /v1/mgmt/audit/search`, read in fixed windows of time that lie wholly in the past, each
  * read completely with a page counter and checked against its `total`. A past window is a set that no longer
- * changes, so a page counter over it is safe in whatever order Descope answers: `oldestFirst` is sent by no SDK
- * and may be ignored (newest first is the default), and the order is only observed for the summary.
+ * changes, so a page counter over it is safe in whatever order Descope answers: newest first by default, and
+ * `oldestFirst`, sent by no SDK, is not sent here either; the order is only observed for the summary.
  * Windows are sized from the `total`s Descope reveals so each is read in about a minute: a single window over a
  * long backfill would keep its `from` while Descope's 30-day edge, moving on at 10 requests a minute, overtook it.
  * Whether `from`/`to` are inclusive is unknown ("newer than"/"older than"), so each window asks one millisecond
