@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { JsonObject } from "../src/cdk/protocol.js";
 import { SEEDED_SECRET_PREFIX } from "./emulator/seed-access.js";
 import { startEmulator, type Emulator, type EmulatorOptions } from "./emulator/server.js";
+import { EXPECTED_RECORDS, keyedRows } from "./helpers/expected-records.js";
 import { configuredCatalog, emulatorConfig, errorTraces, logs, records, runConnector, streamStatuses, type RunResult } from "./helpers/connector.js";
 
 let emulator: Emulator | undefined;
@@ -46,43 +47,19 @@ describe("access streams: records equal the emulator's data", () => {
     for (const stream of ACCESS_STREAMS) expect(streamStatuses(result, stream), stream).toEqual(["STARTED", "RUNNING", "COMPLETE"]);
     const store = emulator!.store;
     const { access } = store;
-    const withoutKeys = <T extends object>(row: T, ...keys: string[]) => Object.fromEntries(Object.entries(row).filter(([key]) => !keys.includes(key)));
-
-    // SSO settings: tenants with zero, one and two configurations, each OIDC one's clientSecret dropped.
-    const configurations = store.tenants.flatMap((tenant) => store.ssoConfigurationsOf(tenant.id).map((configuration) => ({ tenantId: tenant.id, configuration })));
+    for (const stream of ACCESS_STREAMS) {
+      const expectation = EXPECTED_RECORDS[stream]!;
+      expect(keyedRows(records(result, stream), expectation), stream).toEqual(keyedRows(await expectation.expected(emulator!), expectation));
+    }
+    // The awkward cases the data must hold for that comparison to mean something.
     expect(new Set(store.tenants.map((tenant) => store.ssoConfigurationsOf(tenant.id).length))).toEqual(new Set([0, 1, 2]));
-    expect(configurations.some(({ configuration }) => typeof configuration.oidc?.clientSecret === "string")).toBe(true);
-    const expectedSso = asJson(configurations).map(({ tenantId, configuration }) => ({
-      ...configuration,
-      ...(configuration.oidc ? { oidc: withoutKeys(configuration.oidc, "clientSecret") } : {}),
-      tenantId,
-      ssoId: configuration.ssoId ?? "",
-    }));
-    expect(byKey(records(result, "tenant_sso_settings"), ["tenantId", "ssoId"])).toEqual(byKey(expectedSso, ["tenantId", "ssoId"]));
-
-    const expectedSettings = store.tenants.map((tenant) => ({ ...asJson(store.tenantSettings(tenant)), tenantId: tenant.id }));
-    expect(byKey(records(result, "tenant_settings"), ["tenantId"])).toEqual(byKey(expectedSettings, ["tenantId"]));
-
-    expect(byKey(records(result, "inbound_apps"), ["id"])).toEqual(byKey(asJson(access.inboundApps), ["id"]));
+    expect(store.tenants.some((tenant) => store.ssoConfigurationsOf(tenant.id).some((configuration) => typeof configuration.oidc?.clientSecret === "string"))).toBe(true);
     expect(access.consents.length).toBeGreaterThan(100);
-    expect(byKey(records(result, "inbound_app_consents"), ["id"])).toEqual(byKey(asJson(access.consents), ["id"]));
-
-    // The outbound app that leaks its secret arrives without it, and without the secret token URL parameter's value.
-    const expectedOutbound = asJson(access.outboundApps).map((app) => ({
-      ...withoutKeys(app, "clientSecret"),
-      ...(app.tokenUrlParams ? { tokenUrlParams: app.tokenUrlParams.map((param) => (param.key === "client_secret" ? { key: param.key } : param)) } : {}),
-    }));
     expect(access.outboundApps.some((app) => app.clientSecret)).toBe(true);
-    expect(byKey(records(result, "outbound_apps"), ["id"])).toEqual(byKey(expectedOutbound, ["id"]));
-
-    expect(byKey(records(result, "flows"), ["id"])).toEqual(byKey(asJson(access.flows), ["id"]));
 
     // Relations of every user, test users included, over several namespaces; the key is stable across runs.
     const relations = records(result, "authz_relations");
     expect(new Set(access.relations.map((relation) => relation.namespace)).size).toBeGreaterThanOrEqual(3);
-    expect(relations.map(({ id: _id, userId: _userId, ...relation }) => relation)).toEqual(expect.arrayContaining(asJson(access.relations)));
-    expect(relations).toHaveLength(access.relations.length);
-    expect(relations.every((relation) => relation.userId === relation.target)).toBe(true);
     expect(new Set(relations.map((relation) => relation.id)).size).toBe(relations.length);
     const again = await runConnector("read", { config: emulatorConfig(emulator!), catalog: configuredCatalog(["authz_relations"]) });
     expect(new Set(records(again, "authz_relations").map((relation) => relation.id))).toEqual(new Set(relations.map((relation) => relation.id)));

@@ -32,6 +32,13 @@ const { values: flags } = parseArgs({
     "empty-project": { type: "boolean" },
     "key-without-permission": { type: "boolean" },
     "analytics-max-days-per-request": { type: "string" },
+    /** ID | id */
+    "audit-id-field": { type: "string" },
+    "exclusive-audit-from": { type: "boolean" },
+    "exclusive-audit-to": { type: "boolean" },
+    "ignore-audit-oldest-first": { type: "boolean" },
+    "reject-unknown-fields": { type: "boolean" },
+    strict: { type: "boolean" },
   },
   strict: true,
 });
@@ -48,6 +55,11 @@ function positive(name: string, text: string | undefined): number | undefined {
   const value = Number(text);
   if (!(value > 0 && Number.isFinite(value))) throw new Error(`--${name} must be a positive number, got ${text}`);
   return value;
+}
+
+function auditIdField(text: string | undefined): EmulatorOptions["auditIdField"] {
+  if (text === undefined || text === "ID" || text === "id") return text;
+  throw new Error(`--audit-id-field must be ID or id, got ${text}`);
 }
 
 function rateLimits(specs: string[] | undefined): EmulatorOptions["rateLimits"] {
@@ -82,6 +94,12 @@ const emulator = await startEmulator({
   emptyProject: flags["empty-project"],
   keyWithoutPermission: flags["key-without-permission"],
   analyticsMaxDaysPerRequest: integer("analytics-max-days-per-request", flags["analytics-max-days-per-request"]),
+  auditIdField: auditIdField(flags["audit-id-field"]),
+  exclusiveAuditFrom: flags["exclusive-audit-from"],
+  exclusiveAuditTo: flags["exclusive-audit-to"],
+  ignoreAuditOldestFirst: flags["ignore-audit-oldest-first"],
+  rejectUnknownFields: flags["reject-unknown-fields"],
+  strict: flags.strict,
 });
 
 process.stdout.write(`${JSON.stringify({ url: emulator.url, projectId: emulator.projectId, managementKey: emulator.managementKey })}\n`);

@@ -3,7 +3,8 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { afterEach, describe, expect, it } from "vitest";
-import { SIDE_EFFECT_PATHS, startEmulator, type Emulator, type EmulatorOptions } from "./index.js";
+import { ACCEPTED_FIELDS } from "./accepted-fields.js";
+import { ROUTE_KEYS, SIDE_EFFECT_PATHS, STRICT_SWITCHES, startEmulator, type Emulator, type EmulatorOptions } from "./index.js";
 import type { DescopeUser } from "./types.js";
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -229,9 +230,62 @@ describe("audit search", () => {
     expect(emu.store.auditEvents.some((event) => "ID" in event)).toBe(false);
   });
 
+  it("can bound from and to exclusively, ignore oldestFirst and send the ID as id", async () => {
+    const emu = await emulator();
+    const [a, b, c] = [0, 1, 2].map((i) => emu.store.addAuditEvent({ occurred: String(clockMs - DAY_MS + i) }));
+    const search = async (options: EmulatorOptions, body: object) => {
+      const other = await emulator(options);
+      for (const event of [a, b, c]) other.store.addAuditEvent(event!);
+      return json<{ audits: Record<string, unknown>[]; total: number }>(await call(other, "/v1/mgmt/audit/search", body));
+    };
+    const window = { from: Number(a!.occurred), to: Number(c!.occurred), oldestFirst: true };
+    expect((await search({ seed: 7, auditEvents: 0 }, window)).audits.map((event) => event.ID)).toEqual([a!.ID, b!.ID, c!.ID]);
+    expect((await search({ seed: 7, auditEvents: 0, exclusiveAuditFrom: true }, window)).audits.map((event) => event.ID)).toEqual([b!.ID, c!.ID]);
+    expect((await search({ seed: 7, auditEvents: 0, exclusiveAuditTo: true }, window)).audits.map((event) => event.ID)).toEqual([a!.ID, b!.ID]);
+    expect((await search({ seed: 7, auditEvents: 0, ignoreAuditOldestFirst: true }, window)).audits.map((event) => event.ID)).toEqual([c!.ID, b!.ID, a!.ID]);
+    const renamed = await search({ seed: 7, auditEvents: 0, auditIdField: "id" }, window);
+    expect(renamed.audits.map((event) => event.id)).toEqual([a!.ID, b!.ID, c!.ID]);
+    expect(renamed.audits.some((event) => "ID" in event)).toBe(false);
+  });
+
   it("rejects analytics older than 12 months", async () => {
     const emu = await emulator();
     expect((await call(emu, "/v1/mgmt/analytics/search", { from: clockMs - 400 * DAY_MS })).status).toBe(400);
+  });
+});
+
+describe("unknown request fields (rejectUnknownFields)", () => {
+  it("lists the accepted fields of every endpoint the emulator serves", () => {
+    expect(ROUTE_KEYS.filter((key) => !(key in ACCEPTED_FIELDS))).toEqual([]);
+  });
+
+  it("answers 400 naming the first unknown body field, per endpoint, and accepts every listed one", async () => {
+    const emu = await emulator({ rejectUnknownFields: true });
+    const rejected = await call(emu, "/v1/mgmt/audit/search", { from: clockMs - DAY_MS, sortBy: "occurred", order: "asc" });
+    expect(rejected.status).toBe(400);
+    expect(await json(rejected)).toMatchObject({ errorCode: "E011001", errorMessage: expect.stringContaining('"sortBy"') });
+    // `limit` is a user-search field, not an audit one (audit pages with `size`).
+    expect((await call(emu, "/v1/mgmt/audit/search", { limit: 10 })).status).toBe(400);
+    expect((await call(emu, "/v2/mgmt/user/search", { limit: 10, sort: [{ field: "userId" }], withTestUser: true })).status).toBe(200);
+    expect((await call(emu, "/v1/mgmt/accesskey/search", { tenantIds: [], limit: 1 })).status).toBe(400);
+    expect((await call(emu, "/v1/mgmt/group/all", { tenantId: emu.store.tenants[0]!.id, page: 0 })).status).toBe(400);
+    expect((await call(emu, "/v1/mgmt/user/history", [emu.store.users[0]!.userId])).status).toBe(200);
+    expect((await call(emu, "/v1/mgmt/tenant/all?page=1")).status).toBe(400);
+    expect((await call(emu, `/v1/mgmt/tenant?id=${emu.store.tenants[0]!.id}`)).status).toBe(200);
+    // Without the switch the same requests succeed: the gateway's strictness is an option.
+    const lenient = await emulator();
+    expect((await call(lenient, "/v1/mgmt/audit/search", { from: clockMs - DAY_MS, sortBy: "occurred" })).status).toBe(200);
+  });
+
+  it("strict turns on every unfriendly switch, and explicit options still win", async () => {
+    const emu = await emulator({ strict: true, ignoreUserSort: false });
+    expect((await call(emu, "/v1/mgmt/audit/search", { sortBy: "occurred" })).status).toBe(400);
+    const page = await json<{ audits: Record<string, unknown>[] }>(await call(emu, "/v1/mgmt/audit/search", { oldestFirst: true, size: 5 }));
+    expect(Number(page.audits[0]!.occurred)).toBeGreaterThan(Number(page.audits[4]!.occurred));
+    expect(page.audits[0]).toHaveProperty("id");
+    const sorted = await searchUsers(emu, { sort: [{ field: "modifiedTime" }], limit: 300 });
+    expect(sorted.users).toEqual([...sorted.users].sort(byModifiedThenId));
+    expect(Object.keys(STRICT_SWITCHES)).toEqual(expect.arrayContaining(["exclusiveAuditFrom", "ignoreAuditOldestFirst", "rejectUnknownFields"]));
   });
 });
 
@@ -373,6 +427,17 @@ describe("cli", () => {
     const { url, projectId, managementKey } = JSON.parse(line) as { url: string; projectId: string; managementKey: string };
     const response = await fetch(`${url}/v2/mgmt/user/search`, { method: "POST", headers: { Authorization: `Bearer ${projectId}:${managementKey}` }, body: "{}" });
     expect((await json(response)).total).toBe(50);
+    child.kill("SIGTERM");
+    const [code] = await once(child, "exit");
+    expect(code).toBe(0);
+  });
+
+  it("--strict serves the strict emulator", async () => {
+    const child = spawn(process.execPath, ["--import", "tsx", "integration_tests/emulator/cli.ts", "--port", "0", "--users", "5", "--strict"], { stdio: ["ignore", "pipe", "inherit"] });
+    const [line] = (await once(createInterface({ input: child.stdout }), "line")) as [string];
+    const { url, projectId, managementKey } = JSON.parse(line) as { url: string; projectId: string; managementKey: string };
+    const response = await fetch(`${url}/v1/mgmt/audit/search`, { method: "POST", headers: { Authorization: `Bearer ${projectId}:${managementKey}` }, body: '{"sortBy":"x"}' });
+    expect(response.status).toBe(400);
     child.kill("SIGTERM");
     const [code] = await once(child, "exit");
     expect(code).toBe(0);

@@ -31,6 +31,10 @@ export interface HandlerOptions {
   /** A server-side maximum page size for the third-party app and consent lists. */
   thirdPartyMaxPageSize?: number;
   analyticsMaxDaysPerRequest: number | undefined;
+  auditIdField: "ID" | "id";
+  exclusiveAuditFrom: boolean;
+  exclusiveAuditTo: boolean;
+  ignoreAuditOldestFirst: boolean;
 }
 
 export interface HandlerContext {

@@ -1,22 +1,16 @@
 /**
  * Fidelity: the official @descope/node-sdk, pointed at the emulator, parses every response into the data the
- * emulator's store holds. If the SDK can read it, the wire shapes match what the real API sends.
+ * emulator's store holds. If the SDK can read it, the wire shapes match what the real API sends. Run against the
+ * default emulator and the strict one: strict mode's unfriendly switches must stay within what an SDK accepts,
+ * and every field an SDK sends must be in accepted-fields.ts.
  */
 import DescopeClient from "@descope/node-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type Emulator } from "./index.js";
+import { startEmulator, type Emulator, type EmulatorOptions } from "./index.js";
 
 const NOW_MS = Date.UTC(2026, 0, 15, 12);
 const DAY_MS = 24 * 3600 * 1000;
 
-let emu: Emulator;
-let management: ReturnType<typeof DescopeClient>["management"];
-
-beforeAll(async () => {
-  emu = await startEmulator({ users: 300, testUsers: 12, tenants: 6, auditEvents: 400, rateLimits: false, now: () => NOW_MS });
-  management = DescopeClient({ projectId: emu.projectId, managementKey: emu.managementKey, baseUrl: emu.url }).management;
-});
-afterAll(() => emu.close());
 
 function data<T>(response: { ok: boolean; data?: T; error?: unknown }): T {
   expect(response.error).toBeUndefined();
@@ -24,8 +18,34 @@ function data<T>(response: { ok: boolean; data?: T; error?: unknown }): T {
   return response.data as T;
 }
 
-describe("node-sdk against the emulator", () => {
-  it("searches users page by page with a total", async () => {
+const MODES: [string, EmulatorOptions][] = [
+  ["default", {}],
+  ["strict", { strict: true }],
+];
+
+describe.each(MODES)("node-sdk against the %s emulator", (mode, modeOptions) => {
+  let emu: Emulator;
+  let management: ReturnType<typeof DescopeClient>["management"];
+
+  beforeAll(async () => {
+    emu = await startEmulator({ users: 300, testUsers: 12, tenants: 6, auditEvents: 400, rateLimits: false, now: () => NOW_MS, ...modeOptions });
+    management = DescopeClient({ projectId: emu.projectId, managementKey: emu.managementKey, baseUrl: emu.url }).management;
+    // Every request the SDK sends must be accepted: a 400 naming an unknown field means accepted-fields.ts lacks it.
+    emu.onRequest((request) => void requests.push(request));
+  });
+  const requests: { path: string; status: number }[] = [];
+  afterAll(async () => {
+    expect(requests.filter((request) => request.status === 400 && !request.path.includes("/audit/search")), "requests refused").toEqual([]);
+    await emu.close();
+  });
+
+  it("searches users page by page with a total (in strict mode without a sort, which it may ignore or refuse)", async () => {
+    if (mode === "strict") {
+      const pages = await Promise.all([0, 1, 2].map(async (page) => data(await management.user.search({ page, limit: 100 }))));
+      expect(pages[0]!.total).toBe(300);
+      expect(new Set(pages.flatMap((found) => found.users.map((user) => user.userId)))).toEqual(new Set(emu.store.users.map((user) => user.userId)));
+      return;
+    }
     const sort = [{ field: "createdTime" }, { field: "userId" }];
     const first = data(await management.user.search({ page: 0, limit: 100, sort }));
     const last = data(await management.user.search({ page: 2, limit: 100, sort }));
@@ -65,6 +85,8 @@ describe("node-sdk against the emulator", () => {
   it("searches audit events and parses occurred (a string on the wire) to a number", async () => {
     const from = NOW_MS - 29 * DAY_MS;
     const result = data(await management.audit.searchAll({ from }));
+    // Strict mode's `from` is exclusive; no seeded event falls on exactly this millisecond, so both agree.
+    expect(emu.store.auditEvents.some((event) => Number(event.occurred) === from)).toBe(false);
     const expected = emu.store.auditEvents.filter((event) => Number(event.occurred) >= from);
     expect(result.total).toBe(expected.length);
     expect(result.audits[0].occurred).toBe(Number(expected[expected.length - 1].occurred));

@@ -7,6 +7,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import { firstUnknownField } from "./accepted-fields.js";
 import { handleAdminRequest, ADMIN_PREFIX } from "./admin.js";
 import { DescopeError, ErrorCode, invalidRequest, rateLimited } from "./descope-error.js";
 import { FaultQueue, type FaultKind } from "./faults.js";
@@ -72,6 +73,27 @@ export interface EmulatorOptions {
   ignoreUserSort?: boolean;
   /** Include the audit record `ID` (default true). */
   auditIds?: boolean;
+  /**
+   * The name the audit record ID travels under: `ID` (default; the docs/OpenAPI) or `id`. No SDK maps the field,
+   * so its wire name is unverified (reference §5, open question 7).
+   */
+  auditIdField?: "ID" | "id";
+  /** Audit search `from` is strictly after ("newer than", go/node comments) instead of inclusive (reference §0.1 item 2). */
+  exclusiveAuditFrom?: boolean;
+  /** Audit search `to` is strictly before ("older than") instead of inclusive. */
+  exclusiveAuditTo?: boolean;
+  /** Audit search answers newest first whatever `oldestFirst` says: no SDK sends it (reference §0.1 item 3). */
+  ignoreAuditOldestFirst?: boolean;
+  /**
+   * 400 naming the first request field an endpoint does not accept, as Descope's gateway does (reference §0.1
+   * item 4); the accepted fields per endpoint are in accepted-fields.ts.
+   */
+  rejectUnknownFields?: boolean;
+  /**
+   * Every unfriendly behaviour the real API may have, at once (STRICT_SWITCHES); options given explicitly win, so
+   * `{ strict: true, exclusiveAuditFrom: false }` is strict but for one switch.
+   */
+  strict?: boolean;
   /** No tenants, roles, permissions, groups, SSO apps, access keys or custom attributes; users stay. */
   emptyProject?: boolean;
   /** The key authenticates but lacks permission: every API call answers 403. */
@@ -123,6 +145,20 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
+/**
+ * What `strict: true` turns on: every switch for a behaviour the real API plausibly has and a client must survive.
+ * Not here: alternative response shapes the SDKs would not parse (the history and groups wrappers), and sizes.
+ * A new unfriendly switch is one line here, plus its row in README.md.
+ */
+export const STRICT_SWITCHES: Readonly<EmulatorOptions> = {
+  exclusiveAuditFrom: true,
+  exclusiveAuditTo: true,
+  ignoreAuditOldestFirst: true,
+  auditIdField: "id",
+  rejectUnknownFields: true,
+  ignoreUserSort: true,
+};
+
 const ROUTES: Route[] = [
   ...userRoutes,
   ...testUserRoutes,
@@ -146,6 +182,8 @@ const ROUTES: Route[] = [
   ...sideEffectRoutes,
 ];
 const ROUTES_BY_KEY = new Map(ROUTES.map((route) => [`${route.method} ${route.path}`, route]));
+/** `METHOD path` of every endpoint served, as accepted-fields.ts keys them. */
+export const ROUTE_KEYS: readonly string[] = [...ROUTES_BY_KEY.keys()];
 
 /** A 28-character project id: the SDKs then derive no region and keep the base URL as given. */
 const DEFAULT_PROJECT_ID = "P2emulatorProject00000000000";
@@ -184,12 +222,23 @@ function headersWithoutAuthorization(request: IncomingMessage): Record<string, s
   return headers;
 }
 
+/** A request naming a field its endpoint does not accept fails as a whole, like Descope's gateway. */
+function rejectUnknownFields(request: ParsedRequest): void {
+  const { body } = request;
+  const fields = request.method === "GET" ? Object.keys(request.query) : body && typeof body === "object" && !Array.isArray(body) ? Object.keys(body) : [];
+  const unknown = firstUnknownField(`${request.method} ${request.path}`, fields);
+  if (unknown !== undefined) throw new DescopeError(400, ErrorCode.badRequest, "Bad request", `unknown field "${unknown}" in the request to ${request.path}`);
+}
+
 function rawHead(status: number, headers: Record<string, string>): string {
   const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}`);
   return [`HTTP/1.1 ${status} OK`, ...lines, "", ""].join("\r\n");
 }
 
-export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+export async function startEmulator(requested: EmulatorOptions = {}): Promise<Emulator> {
+  // An option left undefined (a CLI flag not given) does not turn a strict switch off.
+  const given = Object.fromEntries(Object.entries(requested).filter(([, value]) => value !== undefined)) as EmulatorOptions;
+  const options: EmulatorOptions = requested.strict ? { ...STRICT_SWITCHES, ...given } : requested;
   const now = options.now ?? Date.now;
   const projectId = options.projectId ?? DEFAULT_PROJECT_ID;
   const managementKey = options.managementKey ?? DEFAULT_MANAGEMENT_KEY;
@@ -216,6 +265,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     inboundAppsV1Only: options.inboundAppsV1Only ?? false,
     thirdPartyMaxPageSize: options.thirdPartyMaxPageSize,
     analyticsMaxDaysPerRequest: options.analyticsMaxDaysPerRequest,
+    auditIdField: options.auditIdField ?? "ID",
+    exclusiveAuditFrom: options.exclusiveAuditFrom ?? false,
+    exclusiveAuditTo: options.exclusiveAuditTo ?? false,
+    ignoreAuditOldestFirst: options.ignoreAuditOldestFirst ?? false,
   };
   const timeScale = options.timeScale ?? 1;
   const rateLimiter = new RateLimiter(
@@ -240,6 +293,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (!bodyIsJson) throw invalidRequest("request body is not valid JSON");
       const retryAfterSeconds = rateLimiter.admit(route.bucket);
       if (retryAfterSeconds !== undefined) throw rateLimited(retryAfterSeconds);
+      if (options.rejectUnknownFields) rejectUnknownFields(entry);
       const reply = route.handle({ request: entry, store, options: handlerOptions });
       return jsonReply(reply.status ?? 200, reply.body);
     } catch (error) {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { JsonObject } from "../../src/cdk/protocol.js";
 import type { Emulator } from "../emulator/server.js";
 import { configuredCatalog, emulatorConfig, nextState, records, runConnector, scaledEmulator, type RunResult } from "../helpers/connector.js";
-import { committedRecords } from "./support.js";
+import { committedRecords, killAt } from "./support.js";
 
 let emulator: Emulator | undefined;
 afterEach(async () => {
@@ -22,11 +22,6 @@ function expectedKeys(emu: Emulator, stream: string): string[] {
 }
 const keyOf = (stream: string, row: JsonObject) => (stream === "login_history" ? loginKey(row) : (row.userId as string));
 
-/** Kills the connector at the `n`-th stdout line for which `pick` is true. */
-function killAt(n: number, pick: (message: { type: string; record?: { stream: string } }) => boolean) {
-  let seen = 0;
-  return (line: string): "kill" | undefined => (pick(JSON.parse(line)) && ++seen === n ? "kill" : undefined);
-}
 
 describe("resume after kill -9", () => {
   const killPoints: [string, (line: string) => "kill" | undefined][] = [

@@ -64,6 +64,12 @@ export function committedRecords(result: RunResult, stream: string): JsonObject[
     .flatMap((m) => (m.type === "RECORD" && m.record.stream === stream ? [m.record.data] : []));
 }
 
+/** Kills the connector at the `n`-th stdout line for which `pick` is true. */
+export function killAt(n: number, pick: (message: { type: string; record?: { stream: string } }) => boolean) {
+  let seen = 0;
+  return (line: string): "kill" | undefined => (pick(JSON.parse(line)) && ++seen === n ? "kill" : undefined);
+}
+
 /** Cloudflare's error page, as a CDN answers in front of an API. */
 export function cloudflarePage(status: number): string {
   return `<!DOCTYPE html>\n<html><head><title>api.descope.com | ${status}: Origin error</title></head>\n<body><h1>Error ${status}</h1><p>Ray ID: 8a1b2c3d4e5f</p></body></html>\n`;

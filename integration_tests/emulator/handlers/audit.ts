@@ -2,6 +2,8 @@
  * audit_events: `POST /v1/mgmt/audit/search` (reference §5). Paged by `page` + `size` (max 1000), newest first
  * unless `oldestFirst`, `total` counts all matches. `from` older than 30 days is rejected, and nothing older than
  * 30 days is ever returned. Non-positive `from`/`to` mean unset: go-sdk sends the zero time when they are.
+ * Bounds are inclusive unless `exclusiveAuditFrom`/`exclusiveAuditTo`; `ignoreAuditOldestFirst` always answers
+ * newest first; `auditIdField: "id"` sends the record ID as `id`.
  */
 import { invalidRequest } from "../descope-error.js";
 import { bodyObject, readBoolean, readInt64, readNonNegativeInt, readString, readStringArray, type JsonObject, type Route } from "../route.js";
@@ -40,12 +42,16 @@ function auditPredicates(body: JsonObject): AuditPredicate[] {
   return predicates.filter((predicate) => predicate !== undefined);
 }
 
+function withLowerCaseId({ ID, ...event }: AuditEvent): JsonObject {
+  return ID === undefined ? event : { id: ID, ...event };
+}
+
 export const auditRoutes: Route[] = [
   {
     method: "POST",
     path: "/v1/mgmt/audit/search",
     bucket: "audit",
-    handle({ request, store }) {
+    handle({ request, store, options }) {
       const body = bodyObject(request);
       const oldestSearchableMs = store.now() - AUDIT_RETENTION_MS;
       const fromMs = positiveOrUnset(body, "from");
@@ -56,13 +62,16 @@ export const auditRoutes: Route[] = [
       const size = Math.min(readNonNegativeInt(body, "size") || MAX_PAGE_SIZE, MAX_PAGE_SIZE);
       const page = readNonNegativeInt(body, "page");
       const wanted = allOf(auditPredicates(body));
-      const lowerMs = fromMs ?? oldestSearchableMs;
+      const afterFrom = (occurredMs: number) =>
+        fromMs === undefined ? occurredMs >= oldestSearchableMs : options.exclusiveAuditFrom ? occurredMs > fromMs : occurredMs >= fromMs;
+      const beforeTo = (occurredMs: number) => toMs === undefined || (options.exclusiveAuditTo ? occurredMs < toMs : occurredMs <= toMs);
       const matches = store.auditEvents.filter((event) => {
         const occurredMs = Number(event.occurred);
-        return occurredMs >= lowerMs && (toMs === undefined || occurredMs <= toMs) && wanted(event);
+        return afterFrom(occurredMs) && beforeTo(occurredMs) && wanted(event);
       });
-      if (!readBoolean(body, "oldestFirst")) matches.reverse();
-      return { body: { audits: matches.slice(page * size, (page + 1) * size), total: matches.length } };
+      if (options.ignoreAuditOldestFirst || !readBoolean(body, "oldestFirst")) matches.reverse();
+      const audits = matches.slice(page * size, (page + 1) * size);
+      return { body: { audits: options.auditIdField === "id" ? audits.map(withLowerCaseId) : audits, total: matches.length } };
     },
   },
 ];
