@@ -23,6 +23,7 @@ export interface HandlerOptions {
   historyWrapper: boolean;
   groupsWrapper: boolean;
   ignoreUserSort: boolean;
+  licenseHandshake: "ok" | "fail";
 }
 
 export interface HandlerContext {

@@ -63,6 +63,13 @@ export interface EmulatorOptions {
   emptyProject?: boolean;
   /** The key authenticates but lacks permission: every API call answers 403. */
   keyWithoutPermission?: boolean;
+  /**
+   * A role-scoped key (reference §0.1 item 7): these paths answer 403 with Descope's error body to the
+   * authenticated key, every other path works.
+   */
+  forbiddenPaths?: string[];
+  /** `'fail'`: `GET /v1/mgmt/license` answers 404, as a deployment without the handshake would. Default `'ok'`. */
+  licenseHandshake?: "ok" | "fail";
   /** The clock for seeded times, mutations, the audit/analytics windows and rate-limit windows. Epoch ms. */
   now?: () => number;
 }
@@ -177,7 +184,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     historyWrapper: options.historyWrapper ?? false,
     groupsWrapper: options.groupsWrapper ?? false,
     ignoreUserSort: options.ignoreUserSort ?? false,
+    licenseHandshake: options.licenseHandshake ?? "ok",
   };
+  const forbiddenPaths = new Set(options.forbiddenPaths ?? []);
   const rateLimiter = new RateLimiter(
     options.rateLimits === false ? false : { ...DEFAULT_RATE_LIMITS, ...options.rateLimits },
     now,
@@ -192,7 +201,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (authorization !== expectedAuthorization) {
         throw new DescopeError(401, ErrorCode.invalidRequest, "Unauthorized", "invalid or missing management key");
       }
-      if (options.keyWithoutPermission) {
+      if (options.keyWithoutPermission || forbiddenPaths.has(entry.path)) {
         throw new DescopeError(403, ErrorCode.invalidRequest, "Forbidden", "the management key lacks permission for this operation");
       }
       const route = ROUTES_BY_KEY.get(`${entry.method} ${entry.path}`);

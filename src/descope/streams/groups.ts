@@ -1,13 +1,14 @@
 import type { JsonObject } from "../../cdk/protocol.js";
 import type { Stream } from "../../cdk/stream.js";
-import { DescopeApiError, type DescopeClient } from "../client.js";
+import { EmptyAnswer, type DescopeClient } from "../client.js";
 import { mapConcurrentOrdered } from "../concurrency.js";
+import type { DeclaredException } from "../outcomes.js";
 import { loadSchema } from "../schemas.js";
 import { fetchList } from "./list-endpoint.js";
 import { ALL_TENANTS } from "./tenants.js";
 
 /** Answers for one tenant that mean "this tenant has no groups to list" (e.g. no SSO configured), not a broken sync. */
-const NO_GROUPS_STATUSES = new Set([400, 404]);
+const NO_GROUPS: DeclaredException = { meaning: "no groups to list", statuses: [400, 404] };
 
 /**
  * `groups`: SCIM/JIT groups exist per tenant and there is no project-wide list, so the stream fans out over
@@ -24,13 +25,10 @@ export function groupsStream(client: DescopeClient, settings: { concurrency: num
       const refused: string[] = [];
       // Calls stay in flight across tenants and come back in tenant order, so output flows on projects with many.
       const answers = mapConcurrentOrdered(tenantIds, settings.concurrency, async (tenantId) => {
-        try {
-          return { tenantId, groups: await fetchGroups(client, tenantId) };
-        } catch (error) {
-          if (!(error instanceof DescopeApiError && NO_GROUPS_STATUSES.has(error.status))) throw error;
-          refused.push(`${tenantId} (HTTP ${error.status}${error.errorCode ? ` ${error.errorCode}` : ""})`);
-          return { tenantId, groups: [] };
-        }
+        const groups = await fetchGroups(client, tenantId);
+        if (!(groups instanceof EmptyAnswer)) return { tenantId, groups };
+        refused.push(`${tenantId} (HTTP ${groups.status}${groups.errorCode ? ` ${groups.errorCode}` : ""})`);
+        return { tenantId, groups: [] };
       });
       for await (const { tenantId, groups } of answers) {
         for (const group of groups) yield { ...group, tenantId };
@@ -43,6 +41,6 @@ export function groupsStream(client: DescopeClient, settings: { concurrency: num
 }
 
 /** The SDKs get a bare array back; the OpenAPI shows `{groups: [...]}`. fetchList takes both. */
-function fetchGroups(client: DescopeClient, tenantId: string): Promise<JsonObject[]> {
-  return fetchList(client, { method: "POST", path: "/v1/mgmt/group/all", field: "groups", body: { tenantId } });
+function fetchGroups(client: DescopeClient, tenantId: string): Promise<JsonObject[] | EmptyAnswer> {
+  return fetchList(client, { method: "POST", path: "/v1/mgmt/group/all", field: "groups", body: { tenantId }, exceptions: [NO_GROUPS] });
 }
