@@ -185,14 +185,15 @@ export class DescopeClient {
     return mark;
   }
 
-  /** One line per bucket used since `mark`, e.g. "management: 1,204 requests (0 rate-limited), paced up to 6,000/min". */
+  /** One line per bucket used since `mark`, e.g. "management: 1,204 requests (3 rate-limited), pace 97/min (peak 1,600/min)". */
   rateSummary(mark: Record<Bucket, BucketStats>): string[] {
     return (Object.keys(this.stats) as Bucket[]).flatMap((bucket) => {
       const requests = this.stats[bucket].requests - mark[bucket].requests;
       if (requests === 0) return [];
       const rateLimited = this.stats[bucket].rateLimited - mark[bucket].rateLimited;
-      const peak = Math.round(this.stats[bucket].peakPerMinute);
-      return [`${bucket}: ${count(requests)} requests (${count(rateLimited)} rate-limited), paced up to ${count(peak)}/min`];
+      const pace = `${count(Math.round(this.paces[bucket].perMinute))}/min`;
+      const peak = `${count(Math.round(this.stats[bucket].peakPerMinute))}/min`;
+      return [`${bucket}: ${count(requests)} requests (${count(rateLimited)} rate-limited), pace ${pace}${peak === pace ? "" : ` (peak ${peak})`}`];
     });
   }
 

@@ -77,7 +77,7 @@ const SPACING_SAFETY = 1.03;
  * 1000/10 s for backend-SDK traffic, undocumented which applies). Requests go out evenly spaced (no bursts, so
  * a limit counted over any window length is met the same way); the pace starts at `startPerMinute`, doubles
  * while requests queue for it and no 429 was seen, and after a 429 drops to 90% of what Descope accepted in the
- * last minute, then probes upwards gently (2% per 10 s, faster the longer it holds) up to `ceilingPerMinute`.
+ * last minute (half the pace, in the run's first minute), then probes upwards gently (2% per 10 s, faster the longer it holds) up to `ceilingPerMinute`.
  * One burst of 429s (requests sent before the last slow-down) slows it down once.
  */
 export class AdaptivePace implements Pace {
@@ -85,6 +85,7 @@ export class AdaptivePace implements Pace {
   private nextSlotMs = -Infinity;
   private pausedUntil = 0;
   private limitSeen = false;
+  private readonly startMs: number;
   private epochStartMs: number;
   private queuedInEpoch = false;
   private limitedInEpoch = false;
@@ -100,7 +101,7 @@ export class AdaptivePace implements Pace {
     private readonly sleep: Sleep,
   ) {
     this.pace = Math.min(startPerMinute, ceilingPerMinute);
-    this.epochStartMs = now();
+    this.startMs = this.epochStartMs = now();
   }
 
   get perMinute(): number {
@@ -111,9 +112,12 @@ export class AdaptivePace implements Pace {
     this.endEpochIfDue();
     for (;;) {
       const now = this.now();
-      const slot = Math.max(now, this.pausedUntil, this.nextSlotMs);
+      const slot = Math.max(this.pausedUntil, this.nextSlotMs);
       if (slot <= now) {
-        this.nextSlotMs = now + (60_000 / this.pace) * SPACING_SAFETY;
+        // Spaced from the slot, not from when the timer woke us: timers fire late, and that lateness must not add
+        // up into a slower pace. At most one spacing is made up, so at most two requests ever go out together.
+        const spacingMs = (60_000 / this.pace) * SPACING_SAFETY;
+        this.nextSlotMs = Math.max(slot, now - spacingMs) + spacingMs;
         return now;
       }
       if (slot === this.nextSlotMs) this.queuedInEpoch = true;
@@ -134,7 +138,9 @@ export class AdaptivePace implements Pace {
     this.epochsHeld = 0;
     if (sentAtMs <= this.lastSlowDownMs) return;
     this.lastSlowDownMs = now;
-    this.pace = Math.max(MIN_PER_MINUTE, BACK_OFF * Math.min(this.pace, this.accepted.length * (60_000 / ACCEPTED_WINDOW_MS)));
+    // Less than a minute into the run, what Descope accepted says little about its limit: halve instead.
+    const acceptedPerMinute = now - this.startMs >= ACCEPTED_WINDOW_MS ? this.accepted.length * (60_000 / ACCEPTED_WINDOW_MS) : this.pace / 2 / BACK_OFF;
+    this.pace = Math.max(MIN_PER_MINUTE, BACK_OFF * Math.min(this.pace, acceptedPerMinute));
   }
 
   pauseUntil(epochMs: number): void {
