@@ -62,6 +62,7 @@ interface Probe {
   method: "GET" | "POST";
   path: string;
   bucket: Bucket;
+  /** A function for bodies that depend on the time of the check. */
   body?: unknown;
   query?: Record<string, string>;
 }
@@ -99,7 +100,7 @@ export const STREAM_ACCESS: Record<string, { reads: string; probe: Probe }> = {
   custom_attributes: { reads: "custom attribute definitions", probe: { method: "GET", path: "/v1/mgmt/user/customattributes", bucket: "management" } },
   analytics: {
     reads: "analytics",
-    probe: { method: "POST", path: "/v1/mgmt/analytics/search", bucket: "management", body: { from: Date.now() - 86_400_000, to: Date.now() } },
+    probe: { method: "POST", path: "/v1/mgmt/analytics/search", bucket: "management", body: () => ({ from: Date.now() - 86_400_000, to: Date.now() }) },
   },
 };
 
@@ -109,7 +110,8 @@ async function unreadableStreams(client: DescopeClient, names: string[], concurr
   const results = mapConcurrentOrdered(names, concurrency, async (name) => {
     const { probe } = STREAM_ACCESS[name]!;
     try {
-      await (probe.method === "GET" ? client.get(probe.path, probe.query ?? {}, probe.bucket) : client.post(probe.path, probe.body, probe.bucket));
+      const body = typeof probe.body === "function" ? (probe.body as () => unknown)() : probe.body;
+      await (probe.method === "GET" ? client.get(probe.path, probe.query ?? {}, probe.bucket) : client.post(probe.path, body, probe.bucket));
     } catch (error) {
       if (error instanceof DescopeApiError && error.status === 403) return `${name} (${error.endpoint}: HTTP 403)`;
       // Only a 403 says "no permission"; anything else (a 400 for the probe's made-up ID) proves nothing either way.
