@@ -1,6 +1,6 @@
 import type { Dispatcher } from "undici";
 import { configError, ConnectorError, transientError } from "../cdk/errors.js";
-import { classify, type DeclaredException, type HttpAnswer, type OutcomeRule } from "./outcomes.js";
+import { classify, type DeclaredException, type HttpAnswer, type Outcome, type OutcomeRule } from "./outcomes.js";
 import { AdaptivePace, RateBudget, type Pace, type Sleep } from "./rate-budget.js";
 
 /**
@@ -216,12 +216,8 @@ export class DescopeClient {
    */
   private licenseHeaders(): Promise<Record<string, string>> {
     this.license ??= (async () => {
-      const sentAt = await this.paces.management.take();
-      this.stats.management.requests++;
-      const exchange = await this.exchange("GET", LICENSE_PATH, undefined, this.headers, Math.min(LICENSE_TIMEOUT_MS, this.options.requestTimeoutMs));
-      const { rule } = classify(exchange.answer);
-      this.paces.management.answered(sentAt, rule.action === "waitRetryAfter");
-      if (rule.action === "waitRetryAfter") this.stats.management.rateLimited++;
+      const timeoutMs = Math.min(LICENSE_TIMEOUT_MS, this.options.requestTimeoutMs);
+      const { exchange, rule } = await this.pacedExchange("management", "GET", LICENSE_PATH, undefined, this.headers, timeoutMs);
       const tier = (exchange.json as { rateLimitTier?: unknown } | undefined)?.rateLimitTier;
       if (rule.action === "ok" && typeof tier === "string" && tier !== "") return { ...this.headers, "x-descope-license": tier };
       this.options.log.info(
@@ -236,16 +232,10 @@ export class DescopeClient {
   private async send(method: "GET" | "POST", path: string, body: string | undefined, bucket: Bucket, options: RequestOptions): Promise<unknown> {
     const scale = this.options.timeScale ?? 1;
     const pace = this.paces[bucket];
-    const stats = this.stats[bucket];
     const headers = await this.licenseHeaders();
     let last: Exchange | undefined;
     for (let attempt = 0; attempt <= this.options.maxRetries; attempt++) {
-      const sentAt = await pace.take();
-      stats.requests++;
-      stats.peakPerMinute = Math.max(stats.peakPerMinute, pace.perMinute);
-      const exchange = await this.exchange(method, path, body, headers, this.options.requestTimeoutMs);
-      const { rule, exception } = classify(exchange.answer, options.exceptions);
-      pace.answered(sentAt, rule.action === "waitRetryAfter");
+      const { exchange, rule, exception } = await this.pacedExchange(bucket, method, path, body, headers, this.options.requestTimeoutMs, options.exceptions);
       last = exchange;
       switch (rule.action) {
         case "ok":
@@ -257,7 +247,6 @@ export class DescopeClient {
         case "failSync":
           throw this.failure(rule, exchange, `${method} ${pathOnly(path)}`);
         case "waitRetryAfter": {
-          stats.rateLimited++;
           if (attempt === this.options.maxRetries) break;
           const waitS = Math.min(exchange.retryAfterS ?? DEFAULT_RETRY_AFTER_S, MAX_RETRY_AFTER_S);
           pace.pauseUntil(Date.now() / scale + waitS * 1000);
@@ -282,6 +271,29 @@ export class DescopeClient {
       `Descope ${method} ${pathOnly(path)} still failing after ${this.options.maxRetries + 1} attempts: ${last?.reason}. ` +
         `The sync stopped after its last checkpoint; run it again to resume.`,
     );
+  }
+
+  /** One exchange in its bucket's pace, counted, told back to the pace, and looked up in the outcome table. */
+  private async pacedExchange(
+    bucket: Bucket,
+    method: string,
+    path: string,
+    body: string | undefined,
+    headers: Record<string, string>,
+    timeoutMs: number,
+    exceptions?: readonly DeclaredException[],
+  ): Promise<{ exchange: Exchange } & Outcome> {
+    const pace = this.paces[bucket];
+    const stats = this.stats[bucket];
+    const sentAt = await pace.take();
+    stats.requests++;
+    stats.peakPerMinute = Math.max(stats.peakPerMinute, pace.perMinute);
+    const exchange = await this.exchange(method, path, body, headers, timeoutMs);
+    const outcome = classify(exchange.answer, exceptions);
+    const rateLimited = outcome.rule.action === "waitRetryAfter";
+    pace.answered(sentAt, rateLimited);
+    if (rateLimited) stats.rateLimited++;
+    return { exchange, ...outcome };
   }
 
   /** The error for a fail action: what went wrong and what the user can do about it. */
