@@ -20,7 +20,8 @@ export interface ListEndpoint {
 /**
  * Calls a list endpoint and returns its rows. Descope leaves an empty list's field out entirely (protojson omits
  * defaults), so a missing field is an empty list; a bare array is accepted too, because Descope's JSON gateway
- * flattens some wrappers the docs still show (groups, login history).
+ * flattens some wrappers the docs still show (groups, login history). An endpoint declared with `exceptions` may
+ * resolve with the EmptyAnswer instead; for one without, the type says it never does.
  */
 export async function fetchList<E extends ListEndpoint>(
   client: DescopeClient,
