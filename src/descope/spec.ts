@@ -137,7 +137,7 @@ export const spec: ConnectorSpecification = {
           "address: 100 requests per minute for plain API traffic, 1000 per 10 seconds for backend SDKs. The connector starts at " +
           "100 per minute, speeds up while Descope answers without 429, slows down on a 429 and honours its Retry-After, never " +
           "exceeding this ceiling (default 6,000 per minute, the SDK limit). Lower it if other tools share the IP address; " +
-          "100 or less keeps a fixed pace.",
+          "at 100 or less the connector starts at the ceiling and stays there unless Descope answers 429.",
       ),
       audit_requests_per_minute: requestsPerMinute(
         "Audit Requests per Minute",
