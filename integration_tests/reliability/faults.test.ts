@@ -265,6 +265,21 @@ describe("a fault that does not clear", () => {
   });
 });
 
+describe("answers a stream declares as empty", () => {
+  it("provider token management off, in words the connector does not know: 20 'no token' answers before any token end the stream empty, once", async () => {
+    emulator = await scaledEmulator({ users: 300, testUsers: 0 });
+    emulator.faults.add({ match: "/v1/mgmt/user/provider/token", kind: "status", status: 400, body: { errorCode: "E011003", errorDescription: "Feature not enabled" }, times: Infinity });
+    const result = await runConnector("read", { config: emulatorConfig(emulator), catalog: configuredCatalog(["provider_tokens", "tenants"]) });
+    expect(result.exitCode).toBe(0);
+    expect(errorTraces(result)).toEqual([]);
+    expect(records(result, "provider_tokens")).toEqual([]);
+    expectLifecycle(result, "provider_tokens", "COMPLETE");
+    expect(logs(result).filter((log) => /looks turned off/.test(log.message))).toHaveLength(1);
+    const tokenCalls = emulator.requests.filter((request) => request.path === "/v1/mgmt/user/provider/token");
+    expect(tokenCalls.length).toBeLessThan(20 + 8);
+  });
+});
+
 describe("a role-scoped management key (403 on some endpoints only)", () => {
   const FORBIDDEN = ["/v1/mgmt/audit/search", "/v1/mgmt/group/all"];
   const STREAMS = ["users", "audit_events", "tenants", "groups", "roles"];
