@@ -114,8 +114,9 @@ async function unreadableStreams(client: DescopeClient, names: string[], concurr
       await (probe.method === "GET" ? client.get(probe.path, probe.query ?? {}, probe.bucket) : client.post(probe.path, body, probe.bucket));
     } catch (error) {
       if (error instanceof DescopeApiError && error.status === 403) return `${name} (${error.endpoint}: HTTP 403)`;
-      // Only a 403 says "no permission"; anything else (a 400 for the probe's made-up ID) proves nothing either way.
       if (error instanceof DescopeApiError && error.endsSync) throw error;
+      // Any other answer from Descope (a 404 for the probe's made-up ID) got past the permission check.
+      if (error instanceof DescopeApiError) return undefined;
       log.info(`check: could not tell whether the key may read "${name}": ${(error as Error).message}`);
     }
     return undefined;
