@@ -35,6 +35,7 @@ export interface HandlerOptions {
   exclusiveAuditFrom: boolean;
   exclusiveAuditTo: boolean;
   ignoreAuditOldestFirst: boolean;
+  licenseHandshake: "ok" | "fail";
 }
 
 export interface HandlerContext {

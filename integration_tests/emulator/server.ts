@@ -114,6 +114,13 @@ export interface EmulatorOptions {
    * days, as a deployment with a cap on one answer might (reference §0.1 item 14). Unset: no cap.
    */
   analyticsMaxDaysPerRequest?: number;
+  /**
+   * A role-scoped key (reference §0.1 item 7): these paths answer 403 with Descope's error body to the
+   * authenticated key, every other path works.
+   */
+  forbiddenPaths?: string[];
+  /** `'fail'`: `GET /v1/mgmt/license` answers 404, as a deployment without the handshake would. Default `'ok'`. */
+  licenseHandshake?: "ok" | "fail";
   /** The clock for seeded times, mutations, the audit/analytics windows and rate-limit windows. Epoch ms. */
   now?: () => number;
 }
@@ -269,8 +276,10 @@ export async function startEmulator(requested: EmulatorOptions = {}): Promise<Em
     exclusiveAuditFrom: options.exclusiveAuditFrom ?? false,
     exclusiveAuditTo: options.exclusiveAuditTo ?? false,
     ignoreAuditOldestFirst: options.ignoreAuditOldestFirst ?? false,
+    licenseHandshake: options.licenseHandshake ?? "ok",
   };
   const timeScale = options.timeScale ?? 1;
+  const forbiddenPaths = new Set(options.forbiddenPaths ?? []);
   const rateLimiter = new RateLimiter(
     options.rateLimits === false ? false : { ...DEFAULT_RATE_LIMITS, ...options.rateLimits },
     timeScale === 1 ? now : () => now() / timeScale,
@@ -285,7 +294,7 @@ export async function startEmulator(requested: EmulatorOptions = {}): Promise<Em
       if (authorization !== expectedAuthorization) {
         throw new DescopeError(401, ErrorCode.invalidRequest, "Unauthorized", "invalid or missing management key");
       }
-      if (options.keyWithoutPermission) {
+      if (options.keyWithoutPermission || forbiddenPaths.has(entry.path)) {
         throw new DescopeError(403, ErrorCode.invalidRequest, "Forbidden", "the management key lacks permission for this operation");
       }
       const route = ROUTES_BY_KEY.get(`${entry.method} ${entry.path}`);

@@ -244,15 +244,92 @@ describe("a fault that does not clear", () => {
     expect(emulator.requests.filter((request) => request.path === USER_SEARCH)).toHaveLength(3);
   });
 
-  it("a 403 mid-sync is a config_error about the key's permissions", async () => {
+  it("a 403 mid-sync fails that stream with a config_error about the key's permissions; the next stream still runs", async () => {
     emulator = await scaledEmulator({ users: 300, testUsers: 0 });
     faultOnNthSearch(emulator, 2, { kind: "status", status: 403, body: { errorCode: "E011003", errorDescription: "Forbidden" } });
-    const result = await runConnector("read", { config: emulatorConfig(emulator, { page_size: 100 }), catalog: configuredCatalog(["users"]) });
+    const result = await runConnector("read", {
+      config: emulatorConfig(emulator, { page_size: 100 }),
+      catalog: configuredCatalog(["users", "tenants"]),
+    });
     expect(result.exitCode).not.toBe(0);
-    const [error] = errorTraces(result);
-    expect(error).toMatchObject({ failure_type: "config_error" });
+    const [error, ...more] = errorTraces(result);
+    expect(more).toEqual([]);
+    expect(error).toMatchObject({ failure_type: "config_error", stream_descriptor: { name: "users" } });
     expect(error!.message).toMatch(/403/);
     expect(error!.message).toMatch(/management_key/);
     expect(error!.message).toMatch(/permission/);
+    expectLifecycle(result, "users", "INCOMPLETE");
+    // Unlike a 401, a permission one endpoint lacks says nothing about the others.
+    expectLifecycle(result, "tenants", "COMPLETE");
+    expect(records(result, "tenants")).toHaveLength(emulator.store.tenants.length);
+  });
+});
+
+describe("answers a stream declares as empty", () => {
+  it("provider token management off, in words the connector does not know: 20 'no token' answers before any token end the stream empty, once", async () => {
+    emulator = await scaledEmulator({ users: 300, testUsers: 0 });
+    emulator.faults.add({ match: "/v1/mgmt/user/provider/token", kind: "status", status: 400, body: { errorCode: "E011003", errorDescription: "Feature not enabled" }, times: Infinity });
+    const result = await runConnector("read", { config: emulatorConfig(emulator), catalog: configuredCatalog(["provider_tokens", "tenants"]) });
+    expect(result.exitCode).toBe(0);
+    expect(errorTraces(result)).toEqual([]);
+    expect(records(result, "provider_tokens")).toEqual([]);
+    expectLifecycle(result, "provider_tokens", "COMPLETE");
+    expect(logs(result).filter((log) => /looks turned off/.test(log.message))).toHaveLength(1);
+    const tokenCalls = emulator.requests.filter((request) => request.path === "/v1/mgmt/user/provider/token");
+    expect(tokenCalls.length).toBeLessThan(20 + 8);
+  });
+});
+
+describe("a role-scoped management key (403 on some endpoints only)", () => {
+  const FORBIDDEN = ["/v1/mgmt/audit/search", "/v1/mgmt/group/all"];
+  const STREAMS = ["users", "audit_events", "tenants", "groups", "roles"];
+
+  it("read: each refused stream ends INCOMPLETE with a config_error naming it and what it reads; the others run to the end; exit 1", async () => {
+    emulator = await scaledEmulator({ users: 80, testUsers: 0, tenants: 3, forbiddenPaths: FORBIDDEN });
+    const result = await runConnector("read", { config: emulatorConfig(emulator), catalog: configuredCatalog(STREAMS) });
+    expect(result.exitCode).toBe(1);
+    const errors = errorTraces(result);
+    expect(errors.map((error) => [error.stream_descriptor?.name, error.failure_type])).toEqual([
+      ["audit_events", "config_error"],
+      ["groups", "config_error"],
+    ]);
+    expect(errors[0]!.message).toContain('Stream "audit_events"');
+    expect(errors[0]!.message).toContain("POST /v1/mgmt/audit/search");
+    expect(errors[0]!.message).toContain("read the audit trail");
+    expect(errors[1]!.message).toContain('Stream "groups"');
+    expect(errors[1]!.message).toContain("read tenants' groups");
+    for (const error of errors) {
+      expect(error.message).toMatch(/role/);
+      expect(error.stack_trace).toBeUndefined();
+    }
+    // Refused before their first record: STARTED, then INCOMPLETE.
+    for (const stream of ["audit_events", "groups"]) expect(streamStatuses(result, stream).at(-1), stream).toBe("INCOMPLETE");
+    for (const stream of ["users", "tenants", "roles"]) expectLifecycle(result, stream, "COMPLETE");
+    expect(records(result, "users")).toHaveLength(80);
+    expect(records(result, "roles").length).toBeGreaterThan(0);
+    // A refused endpoint is not asked again: 403 is not retried.
+    expect(emulator.requests.filter((request) => request.path === "/v1/mgmt/audit/search")).toHaveLength(1);
+  });
+
+  it("check: SUCCEEDED, with a message listing the streams this key cannot read (one probe each)", async () => {
+    emulator = await scaledEmulator({ users: 20, testUsers: 0, forbiddenPaths: FORBIDDEN });
+    const result = await runConnector("check", { config: emulatorConfig(emulator) });
+    const status = result.messages.find((m) => m.type === "CONNECTION_STATUS");
+    expect(status?.type === "CONNECTION_STATUS" && status.connectionStatus.status).toBe("SUCCEEDED");
+    const message = status?.type === "CONNECTION_STATUS" ? (status.connectionStatus.message ?? "") : "";
+    expect(message).toContain("audit_events (POST /v1/mgmt/audit/search: HTTP 403)");
+    expect(message).toContain("groups (POST /v1/mgmt/group/all: HTTP 403)");
+    expect(message).not.toMatch(/\b(users|tenants|roles|login_history|provider_tokens|analytics)\b \(/);
+    // One cheap read per stream, none of them twice (the probes are not retried into a 403 storm).
+    for (const path of FORBIDDEN) expect(emulator.requests.filter((request) => request.path === path)).toHaveLength(1);
+  });
+
+  it("check: a key that can read everything gets a plain SUCCEEDED", async () => {
+    emulator = await scaledEmulator({ users: 20, testUsers: 0 });
+    const result = await runConnector("check", { config: emulatorConfig(emulator) });
+    const status = result.messages.find((m) => m.type === "CONNECTION_STATUS");
+    expect(status?.type === "CONNECTION_STATUS" && status.connectionStatus).toEqual({ status: "SUCCEEDED" });
+    // The probes' made-up IDs get 404s (no such user): that is an answer past the permission check, not a doubt.
+    expect(logs(result).filter((log) => /could not tell/.test(log.message))).toEqual([]);
   });
 });

@@ -1,8 +1,12 @@
 import type { Dispatcher } from "undici";
 import { configError, ConnectorError, transientError } from "../cdk/errors.js";
-import { RateBudget, type Sleep } from "./rate-budget.js";
+import { classify, type DeclaredException, type HttpAnswer, type Outcome, type OutcomeRule } from "./outcomes.js";
+import { AdaptivePace, RateBudget, type Pace, type Sleep } from "./rate-budget.js";
 
-/** Descope's rate-limit buckets (reference §3.3): user search is limited per project, audit is very tight. */
+/**
+ * Descope's rate-limit buckets (reference §0.1 item 9, §3.3): user search is limited per project (200/60 s,
+ * shared with the customer's own application), audit search to 10 a minute, the rest per IP address.
+ */
 export type Bucket = "userSearch" | "audit" | "management";
 
 export interface DescopeClientOptions {
@@ -12,6 +16,7 @@ export interface DescopeClientOptions {
   baseUrl?: string;
   requestTimeoutMs: number;
   maxRetries: number;
+  /** Fixed budgets for user search and audit; for management, the ceiling the adaptive pace may reach. */
   requestsPerMinute: Record<Bucket, number>;
   maxConnections: number;
   /** Multiplies every wait (backoff, Retry-After, rate windows); 1 in production, smaller in tests. */
@@ -20,23 +25,61 @@ export interface DescopeClientOptions {
   onRateLimited?: (retryAtMs: number) => void;
 }
 
-/** A non-retryable answer from Descope, with its error code and status, for callers that treat some as data. */
+export interface RequestOptions {
+  /** Answers this request's stream reads as "nothing here" (the table's `empty` row). */
+  exceptions?: readonly DeclaredException[];
+}
+
+/** What a request resolves to when the answer was one of the exceptions its stream declared. */
+export class EmptyAnswer {
+  constructor(
+    readonly exception: DeclaredException,
+    readonly status: number,
+    readonly errorCode: string | undefined,
+  ) {}
+}
+
+/** What Descope answered to a request that failed, for messages and for callers that look at the status. */
+export interface ApiFailure {
+  status: number;
+  errorCode?: string;
+  errorDescription?: string;
+  /** `METHOD /path`, without the query (provider-token queries carry login IDs). */
+  endpoint: string;
+  /** "HTTP 403: E011003 — Forbidden" */
+  detail: string;
+}
+
+/** A non-retryable answer from Descope, with its status, error code and the endpoint that gave it. */
 export class DescopeApiError extends ConnectorError {
   constructor(
     message: string,
     failureType: ConnectorError["failureType"],
-    readonly status: number,
-    readonly errorCode: string | undefined,
-    readonly errorDescription: string | undefined,
+    readonly failure: ApiFailure,
     options: { endsSync?: boolean } = {},
   ) {
     super(message, failureType, options);
     this.name = "DescopeApiError";
   }
+
+  get status(): number {
+    return this.failure.status;
+  }
+
+  get errorCode(): string | undefined {
+    return this.failure.errorCode;
+  }
+
+  get endpoint(): string {
+    return this.failure.endpoint;
+  }
 }
 
-/** Statuses worth another try: timeouts, overload and the Cloudflare codes the official SDKs retry. */
-const RETRYABLE_STATUSES = new Set([408, 500, 502, 503, 504, 520, 521, 522, 524, 530]);
+/** Where management requests start: Descope's limit for plain API traffic, safe whichever limit applies. */
+export const MANAGEMENT_START_PER_MINUTE = 100;
+const LICENSE_PATH = "/v1/mgmt/license";
+/** The handshake is optional: a slow answer must not hold the sync for a whole request timeout. */
+const LICENSE_TIMEOUT_MS = 10_000;
 const DEFAULT_RETRY_AFTER_S = 60;
 const MAX_RETRY_AFTER_S = 600;
 const MAX_BACKOFF_MS = 60_000;
@@ -68,24 +111,38 @@ export function validatedBaseUrl(raw: string): string {
   return url.origin + url.pathname.replace(/\/+$/, "");
 }
 
-interface Attempt {
-  status: number;
+/** One HTTP exchange, as the outcome table sees it, with what the actions need. */
+interface Exchange {
+  answer: HttpAnswer;
+  json?: unknown;
   retryAfterS?: number;
+  error?: DescopeErrorBody;
+  /** For logs and messages: "HTTP 503: E… — …", "network error (ECONNRESET)". */
   reason: string;
 }
 
+/** Requests and 429s per bucket, and the fastest pace since the last mark. */
+export interface BucketStats {
+  requests: number;
+  rateLimited: number;
+  peakPerMinute: number;
+}
+
 /**
- * The one place that talks HTTP to Descope: authentication, keep-alive connections, per-bucket pacing, retries
- * with capped exponential backoff and jitter, Retry-After on 429, and Descope error bodies turned into messages
- * a user can act on. It only ever reads: nothing here knows a side-effecting endpoint.
+ * The one place that talks HTTP to Descope: authentication, the license handshake, keep-alive connections,
+ * per-bucket pacing, and every answer looked up in the one outcome table (outcomes.ts): retries with capped
+ * exponential backoff and jitter, Retry-After on rate limits, Descope error bodies turned into messages a user
+ * can act on. It only ever reads: nothing here knows a side-effecting endpoint.
  */
 export class DescopeClient {
   readonly baseUrl: string;
   /** undici loads on the first request: it is the slowest module to load, and spec and discover never send one. */
   private http: Promise<{ request: typeof import("./http.js").request; dispatcher: Dispatcher }> | undefined;
   private readonly headers: Record<string, string>;
-  private readonly budgets: Record<Bucket, RateBudget>;
+  private readonly paces: Record<Bucket, Pace>;
+  private readonly stats: Record<Bucket, BucketStats>;
   private readonly sleep: Sleep;
+  private license: Promise<Record<string, string>> | undefined;
   private rateLimitedLogged = false;
 
   constructor(private readonly options: DescopeClientOptions) {
@@ -96,7 +153,13 @@ export class DescopeClient {
     // A window slightly longer than Descope's minute absorbs the gap between when we send and when it counts.
     const budget = (bucket: Bucket): RateBudget =>
       new RateBudget(bucket, options.requestsPerMinute[bucket], 60_000 * WINDOW_SAFETY_FACTOR, scaledNow, this.sleep);
-    this.budgets = { userSearch: budget("userSearch"), audit: budget("audit"), management: budget("management") };
+    const { management } = options.requestsPerMinute;
+    this.paces = {
+      userSearch: budget("userSearch"),
+      audit: budget("audit"),
+      management: new AdaptivePace("management", MANAGEMENT_START_PER_MINUTE, management, scaledNow, this.sleep),
+    };
+    this.stats = { userSearch: zeroStats(), audit: zeroStats(), management: zeroStats() };
     this.headers = {
       authorization: `Bearer ${options.projectId}:${options.managementKey}`,
       "content-type": "application/json",
@@ -105,13 +168,33 @@ export class DescopeClient {
     };
   }
 
-  post(path: string, body: unknown, bucket: Bucket): Promise<unknown> {
-    return this.send("POST", path, JSON.stringify(body), bucket);
+  /** Resolves with the JSON answer, or an EmptyAnswer when the answer is one of `options.exceptions`. */
+  post(path: string, body: unknown, bucket: Bucket, options: RequestOptions = {}): Promise<unknown> {
+    return this.send("POST", path, JSON.stringify(body), bucket, options);
   }
 
-  get(path: string, query: Record<string, string>, bucket: Bucket): Promise<unknown> {
+  get(path: string, query: Record<string, string>, bucket: Bucket, options: RequestOptions = {}): Promise<unknown> {
     const search = new URLSearchParams(query).toString();
-    return this.send("GET", search ? `${path}?${search}` : path, undefined, bucket);
+    return this.send("GET", search ? `${path}?${search}` : path, undefined, bucket, options);
+  }
+
+  /** Counters per bucket since the client was made; starts a new peak-pace measurement. */
+  markRates(): Record<Bucket, BucketStats> {
+    const mark = structuredClone(this.stats);
+    for (const [bucket, stats] of Object.entries(this.stats)) stats.peakPerMinute = this.paces[bucket as Bucket].perMinute;
+    return mark;
+  }
+
+  /** One line per bucket used since `mark`, e.g. "management: 1,204 requests (3 rate-limited), pace 97/min (peak 1,600/min)". */
+  rateSummary(mark: Record<Bucket, BucketStats>): string[] {
+    return (Object.keys(this.stats) as Bucket[]).flatMap((bucket) => {
+      const requests = this.stats[bucket].requests - mark[bucket].requests;
+      if (requests === 0) return [];
+      const rateLimited = this.stats[bucket].rateLimited - mark[bucket].rateLimited;
+      const pace = `${count(Math.round(this.paces[bucket].perMinute))}/min`;
+      const peak = `${count(Math.round(this.stats[bucket].peakPerMinute))}/min`;
+      return [`${bucket}: ${count(requests)} requests (${count(rateLimited)} rate-limited), pace ${pace}${peak === pace ? "" : ` (peak ${peak})`}`];
+    });
   }
 
   async close(): Promise<void> {
@@ -126,34 +209,63 @@ export class DescopeClient {
     return this.http;
   }
 
-  private async send(method: "GET" | "POST", path: string, body: string | undefined, bucket: Bucket): Promise<unknown> {
+  /**
+   * The SDKs' handshake (reference §0.1 item 6): `GET /v1/mgmt/license` once, then `x-descope-license: <tier>` on
+   * every management request so Descope's CDN applies the customer's rate-limit tier. It is only a hint: any
+   * failure (an older deployment without the endpoint, a key without access, a timeout) leaves the header out.
+   */
+  private licenseHeaders(): Promise<Record<string, string>> {
+    this.license ??= (async () => {
+      const timeoutMs = Math.min(LICENSE_TIMEOUT_MS, this.options.requestTimeoutMs);
+      const { exchange, rule } = await this.pacedExchange("management", "GET", LICENSE_PATH, undefined, this.headers, timeoutMs);
+      const tier = (exchange.json as { rateLimitTier?: unknown } | undefined)?.rateLimitTier;
+      if (rule.action === "ok" && typeof tier === "string" && tier !== "") return { ...this.headers, "x-descope-license": tier };
+      this.options.log.info(
+        `Descope's license handshake (GET ${LICENSE_PATH}) did not answer with a rate-limit tier (${rule.action === "ok" ? "no rateLimitTier" : exchange.reason}); ` +
+          `continuing without the x-descope-license header.`,
+      );
+      return this.headers;
+    })();
+    return this.license;
+  }
+
+  private async send(method: "GET" | "POST", path: string, body: string | undefined, bucket: Bucket, options: RequestOptions): Promise<unknown> {
     const scale = this.options.timeScale ?? 1;
-    const budget = this.budgets[bucket];
-    let last: Attempt | undefined;
+    const pace = this.paces[bucket];
+    const headers = await this.licenseHeaders();
+    let last: Exchange | undefined;
     for (let attempt = 0; attempt <= this.options.maxRetries; attempt++) {
-      await budget.take();
-      const result = await this.attempt(method, path, body);
-      if (!("status" in result)) {
-        this.rateLimitedLogged = false;
-        return result.json;
-      }
-      last = result;
-      if (attempt === this.options.maxRetries) break;
-      if (result.status === 429) {
-        const waitS = Math.min(result.retryAfterS ?? DEFAULT_RETRY_AFTER_S, MAX_RETRY_AFTER_S);
-        const retryAt = Date.now() + waitS * 1000 * scale;
-        budget.pauseUntil(Date.now() / scale + waitS * 1000);
-        this.options.onRateLimited?.(retryAt);
-        if (!this.rateLimitedLogged) {
-          this.options.log.warn(`Descope rate limit reached on ${bucket} requests; waiting ${waitS}s as Descope asks, then retrying.`);
-          this.rateLimitedLogged = true;
+      const { exchange, rule, exception } = await this.pacedExchange(bucket, method, path, body, headers, this.options.requestTimeoutMs, options.exceptions);
+      last = exchange;
+      switch (rule.action) {
+        case "ok":
+          this.rateLimitedLogged = false;
+          return exchange.json;
+        case "empty":
+          return new EmptyAnswer(exception!, httpStatus(exchange), exchange.error?.errorCode);
+        case "failStream":
+        case "failSync":
+          throw this.failure(rule, exchange, `${method} ${pathOnly(path)}`);
+        case "waitRetryAfter": {
+          if (attempt === this.options.maxRetries) break;
+          const waitS = Math.min(exchange.retryAfterS ?? DEFAULT_RETRY_AFTER_S, MAX_RETRY_AFTER_S);
+          pace.pauseUntil(Date.now() / scale + waitS * 1000);
+          this.options.onRateLimited?.(Date.now() + waitS * 1000 * scale);
+          if (!this.rateLimitedLogged) {
+            this.options.log.warn(`Descope rate limit reached on ${bucket} requests; waiting ${waitS}s as Descope asks, then retrying.`);
+            this.rateLimitedLogged = true;
+          }
+          break;
         }
-        continue;
+        case "retry": {
+          if (attempt === this.options.maxRetries) break;
+          const backoffMs = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** attempt);
+          const delayMs = backoffMs / 2 + Math.random() * (backoffMs / 2);
+          this.options.log.info(`${method} ${pathOnly(path)}: ${exchange.reason}; retrying in ${(delayMs / 1000).toFixed(1)}s (attempt ${attempt + 2} of ${this.options.maxRetries + 1}).`);
+          await this.sleep(delayMs);
+          break;
+        }
       }
-      const backoffMs = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** attempt);
-      const delayMs = backoffMs / 2 + Math.random() * (backoffMs / 2);
-      this.options.log.info(`${method} ${pathOnly(path)}: ${result.reason}; retrying in ${(delayMs / 1000).toFixed(1)}s (attempt ${attempt + 2} of ${this.options.maxRetries + 1}).`);
-      await this.sleep(delayMs);
     }
     throw transientError(
       `Descope ${method} ${pathOnly(path)} still failing after ${this.options.maxRetries + 1} attempts: ${last?.reason}. ` +
@@ -161,59 +273,109 @@ export class DescopeClient {
     );
   }
 
-  /** One HTTP exchange: the parsed JSON, or a retryable failure; non-retryable answers throw. */
-  private async attempt(method: string, path: string, body: string | undefined): Promise<{ json: unknown } | Attempt> {
+  /** One exchange in its bucket's pace, counted, told back to the pace, and looked up in the outcome table. */
+  private async pacedExchange(
+    bucket: Bucket,
+    method: string,
+    path: string,
+    body: string | undefined,
+    headers: Record<string, string>,
+    timeoutMs: number,
+    exceptions?: readonly DeclaredException[],
+  ): Promise<{ exchange: Exchange } & Outcome> {
+    const pace = this.paces[bucket];
+    const stats = this.stats[bucket];
+    const sentAt = await pace.take();
+    stats.requests++;
+    stats.peakPerMinute = Math.max(stats.peakPerMinute, pace.perMinute);
+    const exchange = await this.exchange(method, path, body, headers, timeoutMs);
+    const outcome = classify(exchange.answer, exceptions);
+    const rateLimited = outcome.rule.action === "waitRetryAfter";
+    pace.answered(sentAt, rateLimited);
+    if (rateLimited) stats.rateLimited++;
+    return { exchange, ...outcome };
+  }
+
+  /** The error for a fail action: what went wrong and what the user can do about it. */
+  private failure(rule: OutcomeRule, exchange: Exchange, endpoint: string): DescopeApiError {
+    const status = httpStatus(exchange);
+    const { errorCode, errorDescription } = exchange.error ?? {};
+    const failure: ApiFailure = { status, errorCode, errorDescription, endpoint, detail: `HTTP ${status}${describe(exchange.error)}` };
+    const message =
+      status === 401
+        ? `Descope rejected the project ID and management key (${failure.detail}) on ${endpoint}. ` +
+          `Check "project_id" and "management_key" in the config, and that the key is active and has permission for this project.`
+        : status === 403
+          ? lacksPermissionMessage(failure)
+          : `Descope answered ${failure.detail} to ${endpoint}.`;
+    return new DescopeApiError(message, rule.failureType!, failure, { endsSync: rule.action === "failSync" });
+  }
+
+  private async exchange(method: string, path: string, body: string | undefined, headers: Record<string, string>, timeoutMs: number): Promise<Exchange> {
     let statusCode: number;
-    let headers: Record<string, string | string[] | undefined>;
+    let responseHeaders: Record<string, string | string[] | undefined>;
     let text: string;
     const { request, dispatcher } = await this.connect();
     try {
-      const response = await request(this.baseUrl + path, {
-        method,
-        headers: this.headers,
-        body,
-        dispatcher,
-        headersTimeout: this.options.requestTimeoutMs,
-        bodyTimeout: this.options.requestTimeoutMs,
-      });
+      const response = await request(this.baseUrl + path, { method, headers, body, dispatcher, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
       statusCode = response.statusCode;
-      headers = response.headers;
+      responseHeaders = response.headers;
       text = await response.body.text();
     } catch (error) {
-      return { status: 0, reason: `network error (${networkReason(error)})` };
+      const reason = `network error (${networkReason(error)})`;
+      return { answer: { kind: "network", reason }, reason };
     }
-    if (statusCode >= 200 && statusCode < 300) {
-      try {
-        return { json: JSON.parse(text) };
-      } catch {
-        return { status: statusCode, reason: `incomplete or malformed JSON in a ${statusCode} response (${text.length} bytes)` };
-      }
+    let json: unknown;
+    let parsed = true;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      parsed = false;
     }
-    const descope = parseDescopeError(text);
-    if (statusCode === 429) {
-      return { status: 429, retryAfterS: parseRetryAfter(headers["retry-after"]), reason: `HTTP 429 rate limited${describe(descope)}` };
-    }
-    if (RETRYABLE_STATUSES.has(statusCode)) return { status: statusCode, reason: `HTTP ${statusCode}${describe(descope)}` };
-    if (statusCode === 401 || statusCode === 403) {
-      const what = statusCode === 401 ? "rejected the project ID and management key" : "refused this management key access";
-      throw new DescopeApiError(
-        `Descope ${what} (HTTP ${statusCode}${describe(descope)}) on ${method} ${pathOnly(path)}. ` +
-          `Check "project_id" and "management_key" in the config, and that the key is active and has permission for this project.`,
-        "config_error",
-        statusCode,
-        descope?.errorCode,
-        descope?.errorDescription,
-        { endsSync: true },
-      );
-    }
-    throw new DescopeApiError(
-      `Descope answered HTTP ${statusCode}${describe(descope)} to ${method} ${pathOnly(path)}.`,
-      "system_error",
-      statusCode,
-      descope?.errorCode,
-      descope?.errorDescription,
-    );
+    const error = parsed ? descopeError(json) : undefined;
+    const is2xx = statusCode >= 200 && statusCode < 300;
+    return {
+      answer: { kind: "http", status: statusCode, json: parsed, errorCode: error?.errorCode, errorDescription: error?.errorDescription },
+      json: is2xx ? json : undefined,
+      retryAfterS: parseRetryAfter(responseHeaders["retry-after"]),
+      error,
+      reason:
+        is2xx && !parsed
+          ? `incomplete or malformed JSON in a ${statusCode} response (${text.length} bytes)`
+          : `HTTP ${statusCode}${statusCode === 429 ? " rate limited" : ""}${describe(error)}`,
+    };
   }
+}
+
+/**
+ * A 403 from a key that authenticates: management keys can be limited to roles (reference §0.1 item 7), so one
+ * endpoint may refuse what the others allow. With the stream and what it reads, the message says what to grant.
+ */
+function lacksPermissionMessage(failure: ApiFailure, stream?: { name: string; reads: string }): string {
+  const needs = stream ? `read ${stream.reads}` : "call it";
+  return (
+    `${stream ? `Stream "${stream.name}" cannot be read with this management key: ` : ""}Descope refused the key access to ${failure.endpoint} (${failure.detail}). ` +
+    `The key authenticates but lacks the permission to ${needs}: management keys can be limited to company, project or tag roles ` +
+    `(Company Settings → Management Keys). Give the key in "management_key" a role that can ${needs} in this project` +
+    (stream ? `, or deselect "${stream.name}". The other streams are not affected.` : ".")
+  );
+}
+
+/** The same refusal, told about the stream that met it. */
+export function permissionErrorFor(error: DescopeApiError, stream: { name: string; reads: string }): DescopeApiError {
+  return new DescopeApiError(lacksPermissionMessage(error.failure, stream), error.failureType, error.failure, { endsSync: error.endsSync });
+}
+
+function zeroStats(): BucketStats {
+  return { requests: 0, rateLimited: 0, peakPerMinute: 0 };
+}
+
+function httpStatus(exchange: Exchange): number {
+  return exchange.answer.kind === "http" ? exchange.answer.status : 0;
+}
+
+function count(value: number): string {
+  return value.toLocaleString("en-US");
 }
 
 interface DescopeErrorBody {
@@ -222,13 +384,9 @@ interface DescopeErrorBody {
   errorMessage?: string;
 }
 
-function parseDescopeError(text: string): DescopeErrorBody | undefined {
-  try {
-    const body = JSON.parse(text) as DescopeErrorBody;
-    return body && typeof body === "object" && (body.errorCode || body.errorDescription) ? body : undefined;
-  } catch {
-    return undefined; // HTML from a CDN, or nothing at all
-  }
+function descopeError(json: unknown): DescopeErrorBody | undefined {
+  const body = json as DescopeErrorBody | null;
+  return body && typeof body === "object" && (body.errorCode || body.errorDescription) ? body : undefined;
 }
 
 function describe(error: DescopeErrorBody | undefined): string {

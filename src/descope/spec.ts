@@ -17,17 +17,26 @@ export interface DescopeConfig {
   audit_requests_per_minute: number;
 }
 
-const requestsPerMinute = (title: string, limit: number, order: number, what: string) => ({
+/**
+ * No maximum: Descope's limits are the defaults' reference, but a project whose limits Descope raised, or a local
+ * emulator (npm run demo), needs more; above the real limit Descope's 429s and Retry-After govern.
+ */
+const requestsPerMinute = (title: string, order: number, defaultPerMinute: number, description: string) => ({
   type: "integer",
   title,
-  description:
-    `Most ${what} requests this connector sends per minute. Descope allows ${limit}; lower it if other tools ` +
-    `share this project's limit. 429 answers are still honoured.`,
-  default: limit,
+  description,
+  default: defaultPerMinute,
   minimum: 1,
-  // No maximum: a local emulator (npm run demo) or a limit Descope raised for a project needs more.
   order,
 });
+
+/**
+ * Descope's limits (reference §0.1 item 9): user search 200/60 s per project, audit search 10/min, other
+ * management calls per IP at 100/60 s for plain API traffic or 1000/10 s (6,000/min) for backend SDKs.
+ */
+const USER_SEARCH_LIMIT_PER_MINUTE = 200;
+const BACKEND_SDK_LIMIT_PER_MINUTE = 6_000;
+const AUDIT_LIMIT_PER_MINUTE = 10;
 
 export const spec: ConnectorSpecification = {
   documentationUrl: "https://github.com/source-descope/source-descope/blob/main/docs/descope.md",
@@ -115,9 +124,30 @@ export const spec: ConnectorSpecification = {
         maximum: 20,
         order: 8,
       },
-      user_search_requests_per_minute: requestsPerMinute("User Search Requests per Minute", 200, 9, "user search"),
-      management_requests_per_minute: requestsPerMinute("Management Requests per Minute", 100, 10, "other management API"),
-      audit_requests_per_minute: requestsPerMinute("Audit Requests per Minute", 10, 11, "audit search"),
+      user_search_requests_per_minute: requestsPerMinute(
+        "User Search Requests per Minute",
+        9,
+        Math.round(USER_SEARCH_LIMIT_PER_MINUTE * 0.75),
+        "Most user searches this connector sends per minute. Descope allows 200 per project, and that budget is shared " +
+          "with your own application's user searches and updates; the default, 150 (75%), leaves a quarter of it to them. " +
+          "Raise it up to 200 if nothing else searches this project's users while the sync runs. 429 answers are honoured.",
+      ),
+      management_requests_per_minute: requestsPerMinute(
+        "Management Requests per Minute (ceiling)",
+        10,
+        BACKEND_SDK_LIMIT_PER_MINUTE,
+        "Ceiling for all other management calls (login history, provider tokens, tenants, groups…), which Descope limits per IP " +
+          "address: 100 requests per minute for plain API traffic, 1000 per 10 seconds for backend SDKs. The connector starts at " +
+          "100 per minute, speeds up while Descope answers without 429, slows down on a 429 and honours its Retry-After, never " +
+          "exceeding this ceiling (default 6,000 per minute, the SDK limit). Lower it if other tools share the IP address; " +
+          "at 100 or less the connector starts at the ceiling and stays there unless Descope answers 429.",
+      ),
+      audit_requests_per_minute: requestsPerMinute(
+        "Audit Requests per Minute",
+        11,
+        AUDIT_LIMIT_PER_MINUTE,
+        "Most audit searches this connector sends per minute. Descope allows 10; lower it if other tools read the audit trail too.",
+      ),
     },
   },
 };

@@ -1,9 +1,8 @@
-import type { JsonObject } from "../../cdk/protocol.js";
 import type { Stream } from "../../cdk/stream.js";
 import type { DescopeClient } from "../client.js";
 import { loadSchema } from "../schemas.js";
 import { fetchList } from "./list-endpoint.js";
-import { readPerTenant } from "./tenant-fan-out.js";
+import { NOTHING_FOR_TENANT, readPerTenant } from "./tenant-fan-out.js";
 
 /** `ssoId` of a group Descope sent without one (older deployments, single-SSO projects): part of the key, so never null. */
 export const NO_SSO_ID = "";
@@ -28,6 +27,6 @@ export function groupsStream(client: DescopeClient, settings: { concurrency: num
 }
 
 /** The SDKs get a bare array back; the OpenAPI shows `{groups: [...]}`. fetchList takes both. */
-function fetchGroups(client: DescopeClient, tenantId: string): Promise<JsonObject[]> {
-  return fetchList(client, { method: "POST", path: "/v1/mgmt/group/all", field: "groups", body: { tenantId } });
+function fetchGroups(client: DescopeClient, tenantId: string) {
+  return fetchList(client, { method: "POST", path: "/v1/mgmt/group/all", field: "groups", body: { tenantId }, exceptions: [NOTHING_FOR_TENANT] });
 }

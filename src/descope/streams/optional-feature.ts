@@ -14,7 +14,7 @@ const NOT_ENABLED_TEXT = /not (enabled|configured|available|allowed)|disabled|no
 export function isFeatureUnavailable(error: unknown): error is DescopeApiError {
   if (!(error instanceof DescopeApiError)) return false;
   if (error.status === 404) return true;
-  return error.status === 400 && NOT_ENABLED_TEXT.test(`${error.errorDescription ?? ""} ${error.message}`);
+  return error.status === 400 && NOT_ENABLED_TEXT.test(`${error.failure.errorDescription ?? ""} ${error.message}`);
 }
 
 /** The one LOG line an unavailable feature earns: which stream, and Descope's own words. */

@@ -1,13 +1,18 @@
 import type { JsonObject } from "../../cdk/protocol.js";
 import type { Stream } from "../../cdk/stream.js";
-import { DescopeApiError, type DescopeClient } from "../client.js";
+import { EmptyAnswer, type DescopeClient } from "../client.js";
 import { mapConcurrentOrdered } from "../concurrency.js";
+import type { DeclaredException } from "../outcomes.js";
 import { loadSchema } from "../schemas.js";
 import { scanUsers, type DescopeUser } from "../user-scan.js";
 
-/** Answers to token requests that mean "no token here", not "the sync is broken". */
-const NO_TOKEN_STATUSES = new Set([400, 404]);
-/** This many "no token" answers before the first token means the project does not store provider tokens. */
+/**
+ * Answers to token requests that are data, not a broken sync (statuses and wording are undocumented, reference
+ * §4.6): the project has provider token management turned off, or this user has no token for this provider.
+ */
+const TOKEN_MANAGEMENT_OFF: DeclaredException = { meaning: "provider token management is off", statuses: [400, 404], description: /token management/i };
+const NO_TOKEN: DeclaredException = { meaning: "no stored token", statuses: [400, 404] };
+/** This many "no token" answers before the first token means token management is off, whatever Descope's wording. */
 const UNAVAILABLE_AFTER = 20;
 
 interface TokenRequest {
@@ -47,15 +52,16 @@ export function providerTokensStream(
         for await (const page of scan) yield* page.users.flatMap(tokenRequests);
       };
       for await (const answer of mapConcurrentOrdered(requests(), settings.concurrency, (request) => fetchToken(client, request, settings.includeTokenValues))) {
-        if (answer === undefined) noToken++;
+        if (answer instanceof EmptyAnswer) noToken++;
         else {
           tokensFound++;
           yield answer;
         }
-        if (tokensFound === 0 && noToken >= UNAVAILABLE_AFTER) {
+        const off = answer instanceof EmptyAnswer && answer.exception === TOKEN_MANAGEMENT_OFF;
+        if (tokensFound === 0 && (off || noToken >= UNAVAILABLE_AFTER)) {
           context.log.warn(
-            `Descope returned no provider token for the first ${noToken} user/provider pairs: provider token management ` +
-              `("Manage tokens from provider" in the social login settings) looks turned off for this project, so provider_tokens is empty.`,
+            `${off ? "Descope answered that" : `Descope returned no provider token for the first ${noToken} user/provider pairs:`} provider token management ` +
+              `("Manage tokens from provider" in the social login settings) ${off ? "is" : "looks"} turned off for this project, so provider_tokens is empty.`,
           );
           return;
         }
@@ -72,18 +78,14 @@ function tokenRequests(user: DescopeUser): TokenRequest[] {
     .map(([provider]) => ({ user, loginId, provider }));
 }
 
-async function fetchToken(client: DescopeClient, request: TokenRequest, includeValues: boolean): Promise<JsonObject | undefined> {
-  let token: JsonObject;
-  try {
-    token = (await client.get(
-      "/v1/mgmt/user/provider/token",
-      { loginId: request.loginId, provider: request.provider, withRefreshToken: String(includeValues), forceRefresh: "false" },
-      "management",
-    )) as JsonObject;
-  } catch (error) {
-    if (error instanceof DescopeApiError && NO_TOKEN_STATUSES.has(error.status)) return undefined;
-    throw error;
-  }
+async function fetchToken(client: DescopeClient, request: TokenRequest, includeValues: boolean): Promise<JsonObject | EmptyAnswer> {
+  const token = (await client.get(
+    "/v1/mgmt/user/provider/token",
+    { loginId: request.loginId, provider: request.provider, withRefreshToken: String(includeValues), forceRefresh: "false" },
+    "management",
+    { exceptions: [TOKEN_MANAGEMENT_OFF, NO_TOKEN] },
+  )) as JsonObject | EmptyAnswer;
+  if (token instanceof EmptyAnswer) return token;
   const { accessToken, refreshToken, ...rest } = token;
   return {
     ...rest,

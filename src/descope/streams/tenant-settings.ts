@@ -1,7 +1,8 @@
 import type { Stream } from "../../cdk/stream.js";
-import type { DescopeClient } from "../client.js";
+import type { JsonObject } from "../../cdk/protocol.js";
+import { EmptyAnswer, type DescopeClient } from "../client.js";
 import { loadSchema } from "../schemas.js";
-import { readPerTenant } from "./tenant-fan-out.js";
+import { NOTHING_FOR_TENANT, readPerTenant } from "./tenant-fan-out.js";
 
 /**
  * `tenant_settings`: each tenant's session, refresh and step-up token lifetimes, inactivity timeout,
@@ -16,9 +17,10 @@ export function tenantSettingsStream(client: DescopeClient, settings: { concurre
     jsonSchema: loadSchema("tenant_settings"),
     primaryKey: [["tenantId"]],
     async *read(context) {
-      const perTenant = readPerTenant(client, context, { ...settings, what: "the settings" }, async (tenantId) => [
-        (await client.get("/v1/mgmt/tenant/settings", { id: tenantId }, "management")) as Record<string, unknown>,
-      ]);
+      const perTenant = readPerTenant(client, context, { ...settings, what: "the settings" }, async (tenantId) => {
+        const answer = await client.get("/v1/mgmt/tenant/settings", { id: tenantId }, "management", { exceptions: [NOTHING_FOR_TENANT] });
+        return answer instanceof EmptyAnswer ? answer : [answer as JsonObject];
+      });
       for await (const { tenantId, rows } of perTenant) {
         for (const tenantSettings of rows) yield { ...tenantSettings, tenantId };
       }

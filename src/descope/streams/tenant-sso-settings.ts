@@ -1,11 +1,10 @@
-import type { JsonObject } from "../../cdk/protocol.js";
 import type { Stream } from "../../cdk/stream.js";
 import type { DescopeClient } from "../client.js";
 import { loadSchema } from "../schemas.js";
 import { NO_SSO_ID } from "./groups.js";
 import { fetchList } from "./list-endpoint.js";
 import { withoutSecrets } from "./secret-fields.js";
-import { readPerTenant } from "./tenant-fan-out.js";
+import { NOTHING_FOR_TENANT, readPerTenant } from "./tenant-fan-out.js";
 
 /**
  * `tenant_sso_settings`: one record per SSO configuration (SAML or OIDC) of each tenant. A tenant may have none,
@@ -31,6 +30,6 @@ export function tenantSsoSettingsStream(client: DescopeClient, settings: { concu
   };
 }
 
-function fetchSsoSettings(client: DescopeClient, tenantId: string): Promise<JsonObject[]> {
-  return fetchList(client, { method: "GET", path: "/v2/mgmt/sso/settings/all", query: { tenantId }, field: "SSOSettings" });
+function fetchSsoSettings(client: DescopeClient, tenantId: string) {
+  return fetchList(client, { method: "GET", path: "/v2/mgmt/sso/settings/all", query: { tenantId }, field: "SSOSettings", exceptions: [NOTHING_FOR_TENANT] });
 }
