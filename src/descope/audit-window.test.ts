@@ -58,7 +58,7 @@ describe("readAuditWindow", () => {
     const { fromMs, toMs } = seedWindow(emu);
     const window = await readAuditWindow(client, { fromMs, toMs, maxEvents: 1000 }, new AuditReadTally());
     expect(window).toMatchObject({ tooMany: true, events: [] });
-    expect(emu.requests).toHaveLength(1);
+    expect(emu.requests.filter((request) => request.path === AUDIT_PATH)).toHaveLength(1);
   });
 
   it("a deployment that caps the page size below 1000 is read to the end by its total", async () => {
@@ -67,7 +67,7 @@ describe("readAuditWindow", () => {
     emu.onRequest((request) => void ((request.body as { size: number }).size = 300));
     const window = await readAuditWindow(client, { fromMs, toMs, maxEvents: NO_MAX }, new AuditReadTally());
     expect(window.events.map((event) => event.ID)).toEqual(inside);
-    expect(emu.requests.length).toBe(Math.ceil(window.total! / 300));
+    expect(emu.requests.filter((request) => request.path === AUDIT_PATH).length).toBe(Math.ceil(window.total! / 300));
   });
 
   it("a deployment that ignores page fails with the numbers instead of losing events", async () => {

@@ -26,7 +26,7 @@ describe("STREAM_ACCESS (what each stream reads, and check's probe for it)", () 
   it("probes only read endpoints, and never asks Descope to refresh a provider token", () => {
     for (const [stream, { probe }] of Object.entries(STREAM_ACCESS)) {
       expect(SIDE_EFFECT_PATHS, stream).not.toContain(probe.path);
-      expect(probe.method === "GET" || /\/(search|history|all|load)(\/test)?$/.test(probe.path), stream).toBe(true);
+      expect(probe.method === "GET" || /\/(search|history|all|load|list|targets)(\/test)?$/.test(probe.path), stream).toBe(true);
       if (probe.query && "forceRefresh" in probe.query) expect(probe.query.forceRefresh).toBe("false");
     }
   });
