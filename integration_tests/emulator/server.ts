@@ -28,6 +28,7 @@ import { ssoApplicationRoutes } from "./handlers/sso-applications.js";
 import { tenantRoutes } from "./handlers/tenants.js";
 import { testUserRoutes } from "./handlers/test-users.js";
 import { userRoutes } from "./handlers/users.js";
+import { usersLoadRoutes } from "./handlers/users-load.js";
 
 export interface EmulatorOptions {
   /** 0 (default) picks a free port. */
@@ -97,6 +98,7 @@ export interface Emulator {
 const ROUTES: Route[] = [
   ...userRoutes,
   ...testUserRoutes,
+  ...usersLoadRoutes,
   ...loginHistoryRoutes,
   ...providerTokenRoutes,
   ...auditRoutes,

@@ -29,7 +29,8 @@ export interface DescopeUser {
   status: UserStatus;
   externalIds?: string[];
   test?: boolean;
-  customAttributes?: Record<string, string | number | boolean>;
+  /** Values as users hold them: usually of the attribute's type, but anything JSON (see seed-custom-attributes.ts). */
+  customAttributes?: Record<string, unknown>;
   /** Epoch seconds. */
   createdTime: number;
   /** Epoch seconds. */
@@ -183,7 +184,7 @@ export interface Group {
 
 export interface CustomAttribute {
   name: string;
-  /** 1 text, 2 numeric, 3 boolean, 4 single select (go-sdk CustomAttribute). */
+  /** 1 text, 2 number, 3 boolean, 4 single select, 5 multi select, 6 date, 7 month-day (go-sdk CustomAttribute). */
   type: number;
   displayName: string;
   options?: { value: string; label: string }[];

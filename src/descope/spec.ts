@@ -8,6 +8,7 @@ export interface DescopeConfig {
   base_url?: string;
   start_date?: string;
   include_provider_token_values: boolean;
+  custom_attribute_columns: boolean;
   page_size: number;
   max_concurrent_requests: number;
   request_timeout_seconds: number;
@@ -118,6 +119,15 @@ export const spec: ConnectorSpecification = {
       user_search_requests_per_minute: requestsPerMinute("User Search Requests per Minute", 200, 9, "user search"),
       management_requests_per_minute: requestsPerMinute("Management Requests per Minute", 100, 10, "other management API"),
       audit_requests_per_minute: requestsPerMinute("Audit Requests per Minute", 10, 11, "audit search"),
+      custom_attribute_columns: {
+        type: "boolean",
+        title: "Custom Attribute Columns",
+        description:
+          "Add one typed column per custom attribute (custom_<machine name>) to users and test_users, built at discover. " +
+          "The raw customAttributes object is always kept. Off: the schemas carry customAttributes only.",
+        default: true,
+        order: 12,
+      },
     },
   },
 };
