@@ -273,6 +273,19 @@ export class EmulatorStore {
     this.addedLogins.delete(user.userId);
   }
 
+  /** Adds a custom attribute definition, or replaces the one with its name, as an admin does in the console. */
+  defineCustomAttribute(definition: CustomAttribute): void {
+    this.removeCustomAttribute(definition.name);
+    this.project.customAttributes.push(definition);
+  }
+
+  /** Removes a definition; users keep whatever values they hold under that name. */
+  removeCustomAttribute(name: string): boolean {
+    const index = this.project.customAttributes.findIndex((definition) => definition.name === name);
+    if (index >= 0) this.project.customAttributes.splice(index, 1);
+    return index >= 0;
+  }
+
   /** Records an audit event, by default a random one for a random user occurring now. */
   addAuditEvent(partial: Partial<AuditEvent> = {}): AuditEvent {
     this.mutationCount++;
