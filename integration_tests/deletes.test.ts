@@ -16,7 +16,7 @@ const isoOf = (ms: number) => new Date(ms).toISOString();
 
 /**
  * The state a sync leaves, as if it had run `minutes` ago: an incremental sync checks deletions up to a minute
- * before it starts (events may still be being written), so deletions made right after a sync belong to a sync at
+ * before it starts (events may still be being written; rounded down to a whole minute), so deletions made right after a sync belong to a sync at
  * least a minute later. Moving the checked time back stands for that minute without the test waiting for it.
  */
 function asIfRunMinutesAgo(state: unknown[], minutes: number): unknown[] {
@@ -29,7 +29,7 @@ function asIfRunMinutesAgo(state: unknown[], minutes: number): unknown[] {
 }
 
 /**
- * Deletions as a project sees them between two syncs, two to four minutes ago: single deletes, a bulk delete
+ * Deletions as a project sees them between two syncs, three to five minutes ago: single deletes, a bulk delete
  * sharing a second with one of them, a deleted test user, and a user deleted and created again with the same ID.
  * Returns the deletion time of every user that stays deleted.
  */
@@ -37,7 +37,7 @@ function deleteSomeUsers(emu: Emulator): Map<string, number> {
   const { store } = emu;
   const [a, b, c, d, e, recreated] = store.users.slice(10, 16).map((user) => user.userId);
   const testUser = store.testUsers[0]!.userId;
-  const sharedSecondMs = Math.floor((Date.now() - 4 * 60_000) / 1000) * 1000;
+  const sharedSecondMs = Math.floor((Date.now() - 5 * 60_000) / 1000) * 1000;
   store.deleteUsers([a!], { atMs: sharedSecondMs + 100 });
   store.deleteUsers([b!, c!, d!], { bulk: true, atMs: sharedSecondMs + 700 });
   store.deleteUsers([e!], { atMs: sharedSecondMs + 60_000 });
@@ -61,7 +61,7 @@ describe("deleted users (tombstones)", () => {
     const first = await runConnector("read", { config, catalog: incremental });
     expect(first.exitCode).toBe(0);
     expect(tombstonesOf(records(first, "users"))).toEqual([]);
-    const firstState = asIfRunMinutesAgo(nextState(first), 5);
+    const firstState = asIfRunMinutesAgo(nextState(first), 6);
 
     const deleted = deleteSomeUsers(emulator);
     emulator.reset();
@@ -82,7 +82,7 @@ describe("deleted users (tombstones)", () => {
     expect(audit.every((request) => JSON.stringify((request.body as JsonObject).actions) === '["UserDeleted","UsersDeleted"]')).toBe(true);
     expect(emulator.rateLimitHits.audit).toBe(0);
     expect(emulator.requests.some((request) => request.path === "/v1/mgmt/users/load")).toBe(true);
-    expect(stateMessages(second, "users").at(-1)!.stream.stream_state!.deletionsCheckedUntilMs).toBeGreaterThan(Date.now() - 2 * 60_000);
+    expect(stateMessages(second, "users").at(-1)!.stream.stream_state!.deletionsCheckedUntilMs).toBeGreaterThan(Date.now() - 3 * 60_000);
 
     const third = await runConnector("read", { config, catalog: incremental, state: nextState(second) });
     expect(third.exitCode).toBe(0);
@@ -104,10 +104,10 @@ describe("deleted users (tombstones)", () => {
     emulator = await scaledEmulator({ users: 1500, testUsers: 0 });
     const config = emulatorConfig(emulator, { page_size: 100 });
     const catalog = configuredCatalog(["users"], "incremental");
-    const firstState = asIfRunMinutesAgo(nextState(await runConnector("read", { config, catalog })), 5);
+    const firstState = asIfRunMinutesAgo(nextState(await runConnector("read", { config, catalog })), 6);
     // More deletions than one audit page holds (1000), so the lookup pages by counter.
     const ids = emulator.store.users.slice(0, 1100).map((user) => user.userId);
-    const fromMs = Date.now() - 4 * 60_000;
+    const fromMs = Date.now() - 5 * 60_000;
     ids.forEach((userId, i) => emulator!.store.deleteUsers([userId], { atMs: fromMs + i * 100 }));
 
     // Killed before the tombstones' checkpoint: the next run emits them all again (none lost).

@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import type { Logger } from "../cdk/output.js";
 import type { JsonObject, JsonSchema } from "../cdk/protocol.js";
 import { Checkpoint, type Stream, type StreamContext } from "../cdk/stream.js";
-import { DescopeApiError, type DescopeClient } from "./client.js";
+import { userMessageOf } from "../cdk/errors.js";
+import type { DescopeClient } from "./client.js";
 import { fetchList } from "./streams/list-endpoint.js";
 
 /**
@@ -113,16 +114,17 @@ export function attributeColumns(definitions: readonly AttributeDefinition[], wa
 }
 
 /**
- * Reads the project's definitions for the schemas. A key that may not read them (403) still syncs: the schemas
- * then lack the columns, and a warning says why. Other failures propagate (the discover or read fails loudly).
+ * Reads the project's definitions for the schemas. The stream list is built from them for every command, so a
+ * failure here must not stop streams that do not need them: a key that may not read them (403), a wrong key (the
+ * users stream then fails on its own first request) or an outage after every retry leave the schemas without the
+ * columns, with a warning. No value is lost: every one stays in customAttributes.
  */
 export async function fetchCustomAttributeColumns(client: DescopeClient, log: Logger): Promise<CustomAttributeColumns> {
   try {
     const rows = await fetchList(client, { method: "GET", path: "/v1/mgmt/user/customattributes", field: "data" });
     return { columns: attributeColumns(rows as unknown as AttributeDefinition[], log.warn) };
   } catch (error) {
-    if (!(error instanceof DescopeApiError && error.status === 403)) throw error;
-    const reason = `this management key may not read custom attribute definitions (HTTP 403)`;
+    const reason = `the custom attribute definitions could not be read (${userMessageOf(error)})`;
     log.warn(`users, test_users: no custom_ attribute columns: ${reason}. Custom attributes stay in customAttributes.`);
     return { columns: [], unavailable: reason };
   }

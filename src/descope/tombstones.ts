@@ -14,7 +14,7 @@ import { syntheticId } from "./synthetic-id.js";
  * carry one at least as new as the user's last version. Live records do not carry `_ab_cdc_deleted_at` (absent
  * reads as null in every destination), so they stay exactly as Descope sends them.
  *
- * The audit trail is read in a fixed window `(deletionsCheckedUntilMs, sync start − lag]` that is already in the
+ * The audit trail is read in a fixed window `(deletionsCheckedUntilMs, sync start − 1–2 minutes]` that is already in the
  * past, so it is a set that no longer changes and can be paged by counter in whatever order Descope answers
  * (`oldestFirst` may be ignored, `from`/`to` may be exclusive: the request asks one millisecond wider on each
  * side and filters here). Every ID found is checked with `POST /v1/mgmt/users/load`: a user deleted and
@@ -30,6 +30,7 @@ const AUDIT_RETENTION_MS = 30 * 24 * 3600 * 1000;
 const RETENTION_MARGIN_MS = 60 * 60 * 1000;
 /** Events written in the last minute may not be searchable yet; they belong to the next sync's window. */
 const WINDOW_END_LAG_MS = 60 * 1000;
+const MINUTE_MS = 60 * 1000;
 const AUDIT_PAGE_SIZE = 1000;
 /** User IDs per `users/load` request; the limit is undocumented ("validated in app level"). */
 const LOAD_BATCH_SIZE = 100;
@@ -178,12 +179,21 @@ export function withTombstones(client: DescopeClient, stream: Stream): Stream {
     async *read(context: StreamContext) {
       if (context.syncMode !== "incremental") return yield* stream.read(context);
       const saved = context.state as (DeletionsState & JsonObject) | undefined;
-      const untilMs = saved ? yield* emitTombstones(client, stream.name, saved, context) : Date.now() - WINDOW_END_LAG_MS;
+      const untilMs = saved ? yield* emitTombstones(client, stream.name, saved, context) : windowEndMs();
       for await (const item of stream.read(context)) {
         yield item instanceof Checkpoint ? checkpoint(withCheckedUntil(item.state, untilMs)) : item;
       }
     },
   };
+}
+
+/**
+ * This sync's window end: at least a minute ago, on a whole minute, so the state a sync leaves does not depend on
+ * the milliseconds it took to reach this stream (reproducible fixtures). An earlier end only moves deletions to
+ * the next sync's window.
+ */
+function windowEndMs(): number {
+  return Math.floor((Date.now() - WINDOW_END_LAG_MS) / MINUTE_MS) * MINUTE_MS;
 }
 
 function withCheckedUntil(state: JsonObject, untilMs: number | undefined): JsonObject {
@@ -197,7 +207,7 @@ async function* emitTombstones(
   saved: DeletionsState & JsonObject,
   context: StreamContext,
 ): AsyncGenerator<JsonObject | Checkpoint, number | undefined> {
-  const untilMs = Date.now() - WINDOW_END_LAG_MS;
+  const untilMs = windowEndMs();
   const sinceMs = deletionWindowStart(saved, stream, context.log);
   if (sinceMs >= untilMs) return saved.deletionsCheckedUntilMs;
   let events: AuditRecord[];
