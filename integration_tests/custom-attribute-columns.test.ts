@@ -1,7 +1,12 @@
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { Ajv } from "ajv";
 import addFormatsModule from "ajv-formats";
 import { afterEach, describe, expect, it } from "vitest";
 import type { AirbyteStream, JsonObject } from "../src/cdk/protocol.js";
+import { packageRoot } from "../src/cdk/package-root.js";
+import { inputFiles } from "../src/cdk/test-support.js";
 import { loadSchema } from "../src/descope/schemas.js";
 import { AWKWARD_CUSTOM_ATTRIBUTES } from "./emulator/seed-custom-attributes.js";
 import type { Emulator } from "./emulator/server.js";
@@ -95,6 +100,21 @@ describe("custom attributes as typed columns", () => {
     const warnings = logs(result).filter((log) => log.level === "WARN" && log.message.includes("did not fit their declared type"));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]!.message).toContain(`users: ${expectedMisfits} custom attribute values`);
+  });
+
+  it("the Singer tap discovers the same columns through the same streams", async () => {
+    emulator = await scaledEmulator({ users: 20, testUsers: 2 });
+    const airbyte = await discover(emulator);
+    const tap = join(packageRoot(import.meta.url), "dist", "bin", "tap-descope.js");
+    const { config } = inputFiles({ config: emulatorConfig(emulator) });
+    // Asynchronously: the emulator answering the tap runs in this process.
+    const { stdout } = await promisify(execFile)(process.execPath, [tap, "--config", config!, "--discover"], { encoding: "utf8" });
+    const catalog = JSON.parse(stdout) as {
+      streams: { tap_stream_id: string; schema: JsonObject }[];
+    };
+    const singerUsers = catalog.streams.find((stream) => stream.tap_stream_id === "users")!;
+    const singerColumns = Object.keys(singerUsers.schema.properties as JsonObject).filter((name) => name.startsWith("custom_"));
+    expect(singerColumns).toEqual(Object.keys(customColumns(airbyte.get("users")!)));
   });
 
   it("custom_attribute_columns: false gives exactly the schema and records without the columns", async () => {
