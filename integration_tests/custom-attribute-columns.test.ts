@@ -148,4 +148,15 @@ describe("custom attributes as typed columns", () => {
     expect(Object.keys(customColumns(after.get("users")!))).toContain("custom_nickname");
     expect(Object.keys(customColumns(after.get("users")!))).not.toContain("custom_seats");
   });
+
+  it("definitions the key may not read leave the schema without columns, with a warning, and the raw values in place", async () => {
+    emulator = await scaledEmulator({ users: 20, testUsers: 0 });
+    emulator.faults.add({ match: "/v1/mgmt/user/customattributes", kind: "status", status: 403, body: { errorCode: "E011003", errorDescription: "Forbidden" }, times: Infinity });
+    const result = await runConnector("discover", { config: emulatorConfig(emulator) });
+    expect(result.exitCode).toBe(0);
+    const catalog = result.messages.find((message) => message.type === "CATALOG");
+    const users = catalog?.type === "CATALOG" ? catalog.catalog.streams.find((stream) => stream.name === "users") : undefined;
+    expect(users?.json_schema).toEqual(loadSchema("users"));
+    expect(logs(result).some((log) => log.level === "WARN" && /no custom_ attribute columns.*403/.test(log.message))).toBe(true);
+  });
 });

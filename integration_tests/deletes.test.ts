@@ -145,4 +145,17 @@ describe("deleted users (tombstones)", () => {
     expect(warning?.message).toMatch(/full refresh of users/);
     expect(tombstonesOf(records(result, "users")).map((row) => row.userId)).toEqual([victim]);
   });
+
+  it("a key that may not search the audit trail still syncs users, says deletions cannot be detected, and keeps its place", async () => {
+    emulator = await scaledEmulator({ users: 80, testUsers: 0 });
+    const config = emulatorConfig(emulator);
+    const catalog = configuredCatalog(["users"], "incremental");
+    const state = asIfRunMinutesAgo(nextState(await runConnector("read", { config, catalog })), 6);
+    const checkedUntilMs = (state[0] as { stream: { stream_state: JsonObject } }).stream.stream_state.deletionsCheckedUntilMs;
+    emulator.faults.add({ match: "/v1/mgmt/audit/search", kind: "status", status: 403, body: { errorCode: "E011003", errorDescription: "Forbidden" }, times: Infinity });
+    const result = await runConnector("read", { config, catalog, state });
+    expect(result.exitCode).toBe(0);
+    expect(logs(result).some((log) => log.level === "WARN" && /deleted users cannot be detected.*HTTP 403/.test(log.message))).toBe(true);
+    expect(stateMessages(result, "users").at(-1)!.stream.stream_state!.deletionsCheckedUntilMs).toBe(checkedUntilMs);
+  });
 });
