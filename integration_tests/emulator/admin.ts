@@ -1,6 +1,7 @@
 /**
  * Unauthenticated control surface under `/__emulator/` for out-of-process use (demo, Docker tests, benchmarks):
  *   POST /__emulator/users/:id/touch   body: optional user patch   → {user}   (modifiedTime becomes now)
+ *   POST /__emulator/users/delete      body: {userIds, bulk?, atMs?} → {audits} (hard delete + audit events)
  *   POST /__emulator/faults            body: a fault as JSON        → {pending}
  *        `matchRegex: "..."` stands for a RegExp `match`; `times: "Infinity"` (or -1) for a permanent fault.
  *   GET  /__emulator/requests                                       → {requests, rateLimitHits}
@@ -50,6 +51,13 @@ export async function handleAdminRequest(control: EmulatorControl, method: strin
     const userId = decodeURIComponent(touch[1]);
     if (!control.store.userById(userId)) return reply(response, 404, { error: `no user ${userId}` });
     return reply(response, 200, { user: control.store.updateUser(userId, body) });
+  }
+  if (method === "POST" && path === "/__emulator/users/delete") {
+    const { userIds, bulk, atMs } = body as { userIds?: unknown; bulk?: unknown; atMs?: unknown };
+    if (!Array.isArray(userIds) || userIds.some((userId) => typeof userId !== "string" || !control.store.userById(userId))) {
+      return reply(response, 404, { error: "userIds must name existing users" });
+    }
+    return reply(response, 200, { audits: control.store.deleteUsers(userIds, { bulk: bulk === true, atMs: typeof atMs === "number" ? atMs : undefined }) });
   }
   if (method === "POST" && path === "/__emulator/faults") {
     control.faults.add(faultFromJson(body));

@@ -120,6 +120,16 @@ describe.each(MODES)("node-sdk against the %s emulator", (mode, modeOptions) => 
     expect(data(await management.user.getCustomAttributes())).toEqual(emu.store.customAttributes);
   });
 
+  it("loads users by ID (users/load), and a user hard-deleted in bulk is gone from it and recorded in audit", async () => {
+    const [kept, deleted] = emu.store.users.slice(-2).map((user) => user.userId);
+    emu.store.deleteUsers([deleted!], { bulk: true, atMs: NOW_MS - 1000 });
+    const loaded = data(await management.user.loadUsers([kept!, deleted!], true));
+    expect(loaded.map((user) => user.userId)).toEqual([kept]);
+    const audits = data(await management.audit.search({ actions: ["UsersDeleted"], from: NOW_MS - DAY_MS }));
+    expect(audits).toHaveLength(1);
+    expect(audits[0]!.data).toEqual({ userIds: [deleted] });
+  });
+
   it("tenant-scoped roles carry their tenantId", () => {
     const tenantRoles = emu.store.roles.filter((role) => role.tenantId);
     expect(tenantRoles).toHaveLength(emu.store.tenants.length);

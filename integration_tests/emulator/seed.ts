@@ -5,6 +5,7 @@
  */
 import { Random } from "./random.js";
 import { seedAccess, type AccessData } from "./seed-access.js";
+import { CUSTOM_ATTRIBUTE_DEFINITIONS, CUSTOM_ATTRIBUTE_VALUES } from "./seed-custom-attributes.js";
 import type {
   AccessKey,
   AnalyticsSample,
@@ -159,7 +160,7 @@ function seedRoles(random: Random, tenants: Tenant[], seededAtS: number): Role[]
 interface UserPools {
   roleNames: string[][];
   userTenants: UserTenant[][];
-  customAttributes: Record<string, string | number | boolean>[];
+  customAttributes: Record<string, unknown>[];
   oauth: Record<string, boolean>[];
 }
 
@@ -171,11 +172,7 @@ function buildUserPools(tenants: Tenant[]): UserPools {
   ]);
   const userTenants: UserTenant[][] = tenantEntries.map((entry) => [entry]);
   for (let i = 0; i + 3 < tenantEntries.length; i += 3) userTenants.push([tenantEntries[i], tenantEntries[i + 3]]);
-  const customAttributes: Record<string, string | number | boolean>[] = [];
-  for (const plan of ["free", "pro", "enterprise"]) {
-    for (const seats of [1, 5, 25, 250]) customAttributes.push({ plan, seats }, { plan, seats, beta: true });
-  }
-  customAttributes.push({ department: "Engineering" }, { department: "Sales", plan: "pro" });
+  const customAttributes = structuredClone(CUSTOM_ATTRIBUTE_VALUES);
   return frozen<UserPools>({
     roleNames: [["Viewer"], ["Editor"], ["Viewer", "Editor"], ["Tenant Admin"], ["Billing Admin", "Viewer"]],
     userTenants,
@@ -330,12 +327,7 @@ function seedSsoApps(random: Random): SsoApplication[] {
 }
 
 function seedCustomAttributes(): CustomAttribute[] {
-  return [
-    { name: "plan", type: 4, displayName: "Plan", options: [{ value: "free", label: "Free" }, { value: "pro", label: "Pro" }, { value: "enterprise", label: "Enterprise" }] },
-    { name: "seats", type: 2, displayName: "Seats" },
-    { name: "beta", type: 3, displayName: "Beta tester" },
-    { name: "department", type: 1, displayName: "Department" },
-  ];
+  return structuredClone(CUSTOM_ATTRIBUTE_DEFINITIONS);
 }
 
 export function makeAuditEvent(random: Random, options: Pick<SeedOptions, "projectId" | "auditIds">, occurredMs: number, user?: DescopeUser): AuditEvent {

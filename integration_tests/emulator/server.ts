@@ -36,6 +36,7 @@ import { inboundAppRoutes } from "./handlers/inbound-apps.js";
 import { outboundAppRoutes } from "./handlers/outbound-apps.js";
 import { tenantSsoSettingsRoutes } from "./handlers/tenant-sso-settings.js";
 import { DEFAULT_SSO_CONFIGS_PER_TENANT } from "./seed-access.js";
+import { usersLoadRoutes } from "./handlers/users-load.js";
 
 export interface EmulatorOptions {
   /** 0 (default) picks a free port. */
@@ -169,6 +170,7 @@ export const STRICT_SWITCHES: Readonly<EmulatorOptions> = {
 const ROUTES: Route[] = [
   ...userRoutes,
   ...testUserRoutes,
+  ...usersLoadRoutes,
   ...loginHistoryRoutes,
   ...providerTokenRoutes,
   ...auditRoutes,

@@ -266,14 +266,44 @@ export class EmulatorStore {
     return user;
   }
 
-  deleteUser(userId: string): boolean {
-    const user = this.usersById.get(userId);
-    if (!user) return false;
+  /**
+   * Hard-deletes users as Descope does (reference §0.1 item 12): they vanish from search and `users/load`, and the
+   * audit trail records the deletion at `atMs` (default now) — one `UserDeleted` per user naming it in `userId`, or
+   * for a bulk delete (`bulk: true`, the batch endpoint) one `UsersDeleted` listing them in `data.userIds` (the
+   * real field is undocumented; notes/deletes.md). Works for test users too. Returns the audit events written.
+   */
+  deleteUsers(userIds: readonly string[], options: { bulk?: boolean; atMs?: number; actorId?: string } = {}): AuditEvent[] {
+    const users = userIds.map((userId) => this.requireUser(userId));
+    for (const user of users) this.removeUser(user);
+    const occurred = String(options.atMs ?? this.now());
+    const actorId = options.actorId ?? "K2emulatorManagementKey";
+    const deletion = { type: "info" as const, occurred, actorId, method: undefined, device: undefined, geo: undefined, tenants: undefined };
+    if (options.bulk) {
+      return [this.addAuditEvent({ ...deletion, action: "UsersDeleted", userId: undefined, externalIds: undefined, data: { userIds: users.map((user) => user.userId) } })];
+    }
+    return users.map((user) =>
+      this.addAuditEvent({ ...deletion, action: "UserDeleted", userId: user.userId, externalIds: user.loginIds, data: undefined }),
+    );
+  }
+
+  private removeUser(user: DescopeUser): void {
     this.allUsers.splice(this.allUsers.indexOf(user), 1);
     this.unindexUser(user);
     this.index.deleted(user);
-    this.addedLogins.delete(userId);
-    return true;
+    this.addedLogins.delete(user.userId);
+  }
+
+  /** Adds a custom attribute definition, or replaces the one with its name, as an admin does in the console. */
+  defineCustomAttribute(definition: CustomAttribute): void {
+    this.removeCustomAttribute(definition.name);
+    this.project.customAttributes.push(definition);
+  }
+
+  /** Removes a definition; users keep whatever values they hold under that name. */
+  removeCustomAttribute(name: string): boolean {
+    const index = this.project.customAttributes.findIndex((definition) => definition.name === name);
+    if (index >= 0) this.project.customAttributes.splice(index, 1);
+    return index >= 0;
   }
 
   /** Records an audit event, by default a random one for a random user occurring now. */

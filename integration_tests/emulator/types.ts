@@ -29,7 +29,8 @@ export interface DescopeUser {
   status: UserStatus;
   externalIds?: string[];
   test?: boolean;
-  customAttributes?: Record<string, string | number | boolean>;
+  /** Values as users hold them: usually of the attribute's type, but anything JSON (see seed-custom-attributes.ts). */
+  customAttributes?: Record<string, unknown>;
   /** Epoch seconds. */
   createdTime: number;
   /** Epoch seconds. */

@@ -14,6 +14,7 @@ const config = {
   user_search_requests_per_minute: 150,
   management_requests_per_minute: 6000,
   audit_requests_per_minute: 10,
+  custom_attribute_columns: false,
 } satisfies DescopeConfig;
 const runtime = { log: { debug() {}, info() {}, warn() {}, error() {} }, rateLimited() {}, onClose() {} };
 

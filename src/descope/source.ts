@@ -3,6 +3,7 @@ import type { Runtime, Source } from "../cdk/source.js";
 import type { Stream } from "../cdk/stream.js";
 import { DescopeApiError, DescopeClient, permissionErrorFor, type Bucket } from "./client.js";
 import { mapConcurrentOrdered } from "./concurrency.js";
+import { fetchCustomAttributeColumns } from "./custom-attribute-columns.js";
 import { spec, type DescopeConfig } from "./spec.js";
 import { accessKeysStream } from "./streams/access-keys.js";
 import { authzRelationsStream } from "./streams/authz-relations.js";
@@ -188,14 +189,16 @@ export const descopeSource: Source<DescopeConfig> = {
     };
   },
 
-  streams(config, runtime): Stream[] {
+  async streams(config, runtime): Promise<Stream[]> {
     const client = openClient(config, runtime);
     const pageSize = config.page_size;
     const concurrency = config.max_concurrent_requests;
     const startDateS = startDateSeconds(config);
+    // The users schemas carry one typed column per custom attribute the project defines (one request).
+    const customAttributeColumns = config.custom_attribute_columns ? await fetchCustomAttributeColumns(client, runtime.log) : undefined;
     return [
-      usersStream(client, { pageSize, startDateS }),
-      testUsersStream(client, { pageSize, startDateS }),
+      usersStream(client, { pageSize, startDateS, customAttributeColumns }),
+      testUsersStream(client, { pageSize, startDateS, customAttributeColumns }),
       loginHistoryStream(client, { pageSize, concurrency, startDateS }),
       providerTokensStream(client, { pageSize, concurrency, includeTokenValues: config.include_provider_token_values }),
       auditEventsStream(client, { startDateMs: startDateS === undefined ? undefined : startDateS * 1000 }),

@@ -8,6 +8,7 @@ export interface DescopeConfig {
   base_url?: string;
   start_date?: string;
   include_provider_token_values: boolean;
+  custom_attribute_columns: boolean;
   page_size: number;
   max_concurrent_requests: number;
   request_timeout_seconds: number;
@@ -148,6 +149,15 @@ export const spec: ConnectorSpecification = {
         AUDIT_LIMIT_PER_MINUTE,
         "Most audit searches this connector sends per minute. Descope allows 10; lower it if other tools read the audit trail too.",
       ),
+      custom_attribute_columns: {
+        type: "boolean",
+        title: "Custom Attribute Columns",
+        description:
+          "Add one typed column per custom attribute (custom_<machine name>) to users and test_users, built at discover. " +
+          "The raw customAttributes object is always kept. Off: the schemas carry customAttributes only.",
+        default: true,
+        order: 12,
+      },
     },
   },
 };

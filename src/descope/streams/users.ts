@@ -1,6 +1,8 @@
 import { checkpoint, type Stream } from "../../cdk/stream.js";
 import type { DescopeClient } from "../client.js";
+import { withCustomAttributeColumns, type CustomAttributeColumns } from "../custom-attribute-columns.js";
 import { loadSchema } from "../schemas.js";
+import { withTombstones } from "../tombstones.js";
 import { scanUsers, type ScanPosition, type UserScanOptions } from "../user-scan.js";
 
 /**
@@ -21,9 +23,10 @@ function userSearchStream(
   path: UserScanOptions["path"],
   filter: Record<string, unknown>,
   client: DescopeClient,
-  settings: { pageSize: number; startDateS?: number },
+  settings: UserStreamSettings,
 ): Stream {
-  return {
+  // Deleted users (incremental only) and typed custom attribute columns: see tombstones.ts and custom-attribute-columns.ts.
+  return withTombstones(client, withCustomAttributeColumns({
     name,
     jsonSchema: loadSchema(name),
     primaryKey: [["userId"]],
@@ -63,13 +66,15 @@ function userSearchStream(
       }
       if (incremental) yield checkpoint({ modifiedTime: position.timeS });
     },
-  };
+  }, settings.customAttributeColumns));
 }
 
-export function usersStream(client: DescopeClient, settings: { pageSize: number; startDateS?: number }): Stream {
+type UserStreamSettings = { pageSize: number; startDateS?: number; customAttributeColumns?: CustomAttributeColumns };
+
+export function usersStream(client: DescopeClient, settings: UserStreamSettings): Stream {
   return userSearchStream("users", "/v2/mgmt/user/search", {}, client, settings);
 }
 
-export function testUsersStream(client: DescopeClient, settings: { pageSize: number; startDateS?: number }): Stream {
+export function testUsersStream(client: DescopeClient, settings: UserStreamSettings): Stream {
   return userSearchStream("test_users", "/v2/mgmt/user/search/test", { withTestUser: true, testUsersOnly: true }, client, settings);
 }
