@@ -6,8 +6,8 @@ import { packageRoot } from "../src/cdk/package-root.js";
 import type { JsonObject } from "../src/cdk/protocol.js";
 import { inputFiles } from "./helpers/messages.js";
 import type { SingerCatalog } from "../src/singer/catalog.js";
-import { startEmulator, type Emulator } from "./emulator/server.js";
-import { configuredCatalog, emulatorConfig, records, runConnector } from "./helpers/connector.js";
+import type { Emulator } from "./emulator/server.js";
+import { configuredCatalog, emulatorConfig, records, runConnector, scaledEmulator } from "./helpers/connector.js";
 
 const ROOT = packageRoot(import.meta.url);
 const TAP_BIN = join(ROOT, "dist", "bin", "tap-descope.js");
@@ -125,7 +125,7 @@ describe("tap-descope (Singer)", () => {
   });
 
   it("--discover lists the same streams as the Airbyte catalog, with keys, replication keys and selection metadata", async () => {
-    emulator = await startEmulator({ users: 5, testUsers: 1 });
+    emulator = await scaledEmulator({ users: 5, testUsers: 1 });
     const config = emulatorConfig(emulator);
     const catalog = await discover(config);
     const airbyte = await runConnector("discover", { config });
@@ -150,7 +150,7 @@ describe("tap-descope (Singer)", () => {
   });
 
   it("a sync writes only Singer messages: SCHEMA before RECORDs, STATE with every bookmark, the same rows as the Airbyte source", async () => {
-    emulator = await startEmulator({ users: 40, testUsers: 4, tenants: 2, auditEvents: 30, seed: 11 });
+    emulator = await scaledEmulator({ users: 40, testUsers: 4, tenants: 2, auditEvents: 30, seed: 11 });
     const config = emulatorConfig(emulator, { page_size: 15 });
     const result = await runTap([], { config });
     expect(result.exitCode).toBe(0);
@@ -190,7 +190,7 @@ describe("tap-descope (Singer)", () => {
   });
 
   it("honours the catalog: unselected streams are skipped, deselected properties dropped, automatic ones kept", async () => {
-    emulator = await startEmulator({ users: 20, testUsers: 2 });
+    emulator = await scaledEmulator({ users: 20, testUsers: 2 });
     const config = emulatorConfig(emulator);
     const selected = selectStreams(await discover(config), ["users"], { users: ["email", "phone"] });
     // Meltano may say `selected: false` on a key property; `inclusion: automatic` wins, as in the Singer SDK.
@@ -221,7 +221,7 @@ describe("tap-descope (Singer)", () => {
   });
 
   it("two runs: the second, given the first's last STATE, returns only what changed in between", async () => {
-    emulator = await startEmulator({ users: 300, testUsers: 5, seed: 5 });
+    emulator = await scaledEmulator({ users: 300, testUsers: 5, seed: 5 });
     const config = emulatorConfig(emulator, { page_size: 50 });
     const catalog = selectStreams(await discover(config), ["users", "test_users"]);
     const first = await runTap([], { config, catalog });
@@ -246,7 +246,7 @@ describe("tap-descope (Singer)", () => {
   });
 
   it("bookmarks of streams not synced this run are carried into every STATE", async () => {
-    emulator = await startEmulator({ users: 10, testUsers: 1 });
+    emulator = await scaledEmulator({ users: 10, testUsers: 1 });
     const config = emulatorConfig(emulator);
     const catalog = selectStreams(await discover(config), ["users"]);
     const state = { bookmarks: { login_history: { loginTime: 1700000000 }, some_retired_stream: { cursor: 1 } } };
@@ -258,7 +258,7 @@ describe("tap-descope (Singer)", () => {
   });
 
   it("bad input fails before any output, on stderr, naming the file and the field", async () => {
-    emulator = await startEmulator({ users: 1, testUsers: 0 });
+    emulator = await scaledEmulator({ users: 1, testUsers: 0 });
     const missingKey = await runTap([], { config: { project_id: emulator.projectId } });
     expect(missingKey.exitCode).not.toBe(0);
     expect(missingKey.stdout).toBe("");
@@ -282,7 +282,7 @@ describe("tap-descope (Singer)", () => {
   });
 
   it("every selected stream's bookmark is validated before any stream is read, as the Airbyte source does", async () => {
-    emulator = await startEmulator({ users: 20, testUsers: 2 });
+    emulator = await scaledEmulator({ users: 20, testUsers: 2 });
     const config = emulatorConfig(emulator);
     const catalog = selectStreams(await discover(config), ["users", "test_users"]);
     const state = { bookmarks: { users: { modifiedTime: 1700000000 }, test_users: { modifiedTime: "yesterday" } } };
@@ -294,7 +294,7 @@ describe("tap-descope (Singer)", () => {
   });
 
   it("a wrong management key fails the sync with a non-zero exit and the key masked", async () => {
-    emulator = await startEmulator({ users: 3, testUsers: 0 });
+    emulator = await scaledEmulator({ users: 3, testUsers: 0 });
     const config = emulatorConfig(emulator, { management_key: "K2-wrong-key-do-not-print", max_retries: 0 });
     const run = await runTap([], { config, catalog: selectStreams(await discover(config), ["users", "tenants"]) });
     expect(run.exitCode).not.toBe(0);

@@ -16,14 +16,18 @@ export const TAP_BIN = join(ROOT, "dist", "bin", "tap-descope.js");
  */
 export const TEST_TIME_SCALE = 0.01;
 
-/** An emulator whose rate-limit windows run at the tests' time scale (Descope's real limits per window). */
+/**
+ * An emulator whose rate-limit windows run at the tests' time scale (Descope's real limits per window), telling
+ * Retry-After in Descope's seconds as the time-scaled connector expects.
+ */
 export function scaledEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const windowMs = 60_000 * TEST_TIME_SCALE;
+  const timeScale = TEST_TIME_SCALE;
   return startEmulator({
     rateLimits: {
-      userSearch: { limit: 200, windowMs },
-      management: { limit: 100, windowMs },
-      audit: { limit: 10, windowMs },
+      userSearch: { limit: 200, windowMs, timeScale },
+      management: { limit: 100, windowMs, timeScale },
+      audit: { limit: 10, windowMs, timeScale },
     },
     ...options,
   });
