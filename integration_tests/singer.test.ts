@@ -245,6 +245,31 @@ describe("tap-descope (Singer)", () => {
     expect(lastState(secondMessages).value.bookmarks.users!.modifiedTime).toBeGreaterThanOrEqual(cursor);
   });
 
+  it("a deleted user reaches Singer targets as _sdc_deleted_at, declared in the SCHEMA, beside Airbyte's _ab_cdc_deleted_at", async () => {
+    emulator = await scaledEmulator({ users: 30, testUsers: 1 });
+    const config = emulatorConfig(emulator);
+    const catalog = selectStreams(await discover(config), ["users"]);
+    const first = singerMessages((await runTap([], { config, catalog })).stdout);
+    const deletedId = emulator.store.users[3]!.userId;
+    const deletedAtMs = Math.floor((Date.now() - 5 * 60_000) / 1000) * 1000;
+    emulator.store.deleteUsers([deletedId], { atMs: deletedAtMs });
+    // The first sync's deletion check reached about a minute before it ran; the deletion happened before that.
+    const bookmarks = lastState(first).value.bookmarks;
+    const users = bookmarks.users as JsonObject;
+    const state = { bookmarks: { ...bookmarks, users: { ...users, deletionsCheckedUntilMs: deletedAtMs - 60_000 } } };
+
+    const second = singerMessages((await runTap([], { config, catalog, state })).stdout);
+    const schema = second.find((m) => m.type === "SCHEMA" && m.stream === "users");
+    const properties = (schema?.type === "SCHEMA" ? schema.schema.properties : {}) as JsonObject;
+    expect(properties._ab_cdc_deleted_at).toBeDefined();
+    expect(properties._sdc_deleted_at).toEqual(properties._ab_cdc_deleted_at);
+    const tombstones = tapRecords(second, "users").filter((user) => user._sdc_deleted_at);
+    expect(tombstones).toEqual([
+      { userId: deletedId, modifiedTime: deletedAtMs / 1000, _ab_cdc_deleted_at: new Date(deletedAtMs).toISOString(), _sdc_deleted_at: new Date(deletedAtMs).toISOString() },
+    ]);
+    expect(tapRecords(second, "users").filter((user) => user.userId !== deletedId).every((user) => !("_sdc_deleted_at" in user))).toBe(true);
+  });
+
   it("bookmarks of streams not synced this run are carried into every STATE", async () => {
     emulator = await scaledEmulator({ users: 10, testUsers: 1 });
     const config = emulatorConfig(emulator);

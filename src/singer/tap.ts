@@ -188,7 +188,7 @@ class SingerOutput implements SyncOutput {
     return this.writer.write({
       type: "SCHEMA",
       stream: stream.name,
-      schema: deselected.size > 0 ? selectedSchema(schema, new Set(properties.filter((name) => !deselected.has(name)))) : schema,
+      schema: withSingerDeletes(deselected.size > 0 ? selectedSchema(schema, new Set(properties.filter((name) => !deselected.has(name)))) : schema),
       key_properties: keyProperties(stream),
       bookmark_properties: syncMode === "incremental" && cursor ? [cursor] : [],
     });
@@ -199,7 +199,7 @@ class SingerOutput implements SyncOutput {
   records(stream: string, page: readonly JsonObject[]): Pending {
     const deselected = this.deselected.get(stream)!;
     const kept = deselected.size === 0 ? page : page.map((record) => Object.fromEntries(Object.entries(record).filter(([name]) => !deselected.has(name))));
-    return this.writer.records(stream, kept);
+    return this.writer.records(stream, kept.map((record) => (record[AIRBYTE_DELETED_AT] ? { ...record, [SINGER_DELETED_AT]: record[AIRBYTE_DELETED_AT] } : record)));
   }
 
   checkpoint(stream: string, state: JsonObject): Pending {
@@ -234,6 +234,20 @@ class SingerOutput implements SyncOutput {
     this.lastState = serialized;
     return this.writer.write({ type: "STATE", value: structuredClone(value) });
   }
+}
+
+/**
+ * A deleted record (a tombstone) carries Airbyte's CDC column; Singer targets know the same thing as
+ * `_sdc_deleted_at` (pipelinewise targets with `hard_delete: true` delete such rows; singer-sdk targets keep it as
+ * a soft-delete column). The tap sends both, and declares `_sdc_deleted_at` wherever the schema has the other.
+ */
+const AIRBYTE_DELETED_AT = "_ab_cdc_deleted_at";
+const SINGER_DELETED_AT = "_sdc_deleted_at";
+
+function withSingerDeletes(schema: JsonSchema): JsonSchema {
+  const properties = schema.properties as Record<string, JsonSchema> | undefined;
+  if (!properties?.[AIRBYTE_DELETED_AT] || properties[SINGER_DELETED_AT]) return schema;
+  return { ...schema, properties: { ...properties, [SINGER_DELETED_AT]: properties[AIRBYTE_DELETED_AT] } };
 }
 
 function hasProperties(schema: JsonSchema | undefined): schema is JsonSchema {
