@@ -59,6 +59,8 @@ export const ACCEPTED_FIELDS: Readonly<Record<string, Accepted>> = {
   // §11: go/node.
   "POST /v1/mgmt/group/all": ["tenantId", "ssoId"],
   "GET /v1/mgmt/user/customattributes": [],
+  // §0.1 item 12: go `LoadUsers`, node `loadUsers`.
+  "POST /v1/mgmt/users/load": ["userIds", "includeInvalidUsers"],
   "GET /v1/mgmt/license": [],
   // §13 and the SDKs' access reads (go internal/mgmt sso.go, thirdparty_application.go, outbound_application.go,
   // flow.go, authz.go; node lib/management): only what those send.
