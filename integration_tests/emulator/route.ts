@@ -23,6 +23,10 @@ export interface HandlerOptions {
   historyWrapper: boolean;
   groupsWrapper: boolean;
   ignoreUserSort: boolean;
+  rejectUserSort: boolean;
+  exclusiveUserTimeBounds: boolean;
+  /** 0: off; n: one user in n is missing from user-search pages (still counted in `total`). */
+  dropUsersFromPages: number;
 }
 
 export interface HandlerContext {

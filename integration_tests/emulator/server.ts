@@ -57,6 +57,14 @@ export interface EmulatorOptions {
    * documented (reference §4.1, open question 3).
    */
   ignoreUserSort?: boolean;
+  /** User search answers 400 (a Descope error naming the field) to any body with `sort`, as a gateway that refuses it would. */
+  rejectUserSort?: boolean;
+  /** User search `from*Time` is strictly after (and `to*Time` at or before), as go-sdk PR #822 says the backend does. */
+  exclusiveUserTimeBounds?: boolean;
+  /** This many of `users` (the oldest) lack `createdTime` and `modifiedTime`, as protojson leaves zero values out. */
+  usersWithoutTimes?: number;
+  /** A faulty backend: one user in N (by id) is silently left out of user-search pages but still counted in `total`. */
+  dropUsersFromPages?: number;
   /** Include the audit record `ID` (default true). */
   auditIds?: boolean;
   /** No tenants, roles, permissions, groups, SSO apps, access keys or custom attributes; users stay. */
@@ -169,6 +177,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     tenants: options.tenants ?? 5,
     auditEvents: options.auditEvents ?? 500,
     bulkImportUsers: options.bulkImportUsers ?? 0,
+    usersWithoutTimes: options.usersWithoutTimes ?? 0,
     auditIds: options.auditIds ?? true,
     emptyProject: options.emptyProject ?? false,
   });
@@ -177,6 +186,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     historyWrapper: options.historyWrapper ?? false,
     groupsWrapper: options.groupsWrapper ?? false,
     ignoreUserSort: options.ignoreUserSort ?? false,
+    rejectUserSort: options.rejectUserSort ?? false,
+    exclusiveUserTimeBounds: options.exclusiveUserTimeBounds ?? false,
+    dropUsersFromPages: options.dropUsersFromPages ?? 0,
   };
   const rateLimiter = new RateLimiter(
     options.rateLimits === false ? false : { ...DEFAULT_RATE_LIMITS, ...options.rateLimits },

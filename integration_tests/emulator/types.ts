@@ -30,9 +30,9 @@ export interface DescopeUser {
   externalIds?: string[];
   test?: boolean;
   customAttributes?: Record<string, string | number | boolean>;
-  /** Epoch seconds. */
+  /** Epoch seconds. Absent on the `usersWithoutTimes` users (protojson omits 0): read it with `userTimeS`. */
   createdTime: number;
-  /** Epoch seconds. */
+  /** Epoch seconds; absent like createdTime. */
   modifiedTime: number;
   TOTP?: boolean;
   SAML?: boolean;

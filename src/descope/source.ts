@@ -77,8 +77,8 @@ export const descopeSource: Source<DescopeConfig> = {
     const concurrency = config.max_concurrent_requests;
     const startDateS = startDateSeconds(config);
     return [
-      usersStream(client, { pageSize, startDateS }),
-      testUsersStream(client, { pageSize, startDateS }),
+      usersStream(client, { pageSize, concurrency, startDateS }),
+      testUsersStream(client, { pageSize, concurrency, startDateS }),
       loginHistoryStream(client, { pageSize, concurrency, startDateS }),
       providerTokensStream(client, { pageSize, concurrency, includeTokenValues: config.include_provider_token_values }),
       auditEventsStream(client, { startDateMs: startDateS === undefined ? undefined : startDateS * 1000 }),

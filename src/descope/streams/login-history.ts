@@ -5,7 +5,7 @@ import { chunk, mapConcurrentOrdered } from "../concurrency.js";
 import { loadSchema } from "../schemas.js";
 import { syntheticId } from "../synthetic-id.js";
 import { fetchList } from "./list-endpoint.js";
-import { scanUsers, type ScanPosition } from "../user-scan.js";
+import { scanUsers, type ScanPosition } from "../user-scan/index.js";
 
 /** Descope documents no maximum; one call per 100 users is what the SDK examples and our peers use. */
 const USERS_PER_HISTORY_CALL = 100;
@@ -58,7 +58,9 @@ export function loginHistoryStream(client: DescopeClient, settings: { pageSize: 
         timeField: "createdTime",
         from,
         pageSize: settings.pageSize,
-        warn: context.log.warn,
+        concurrency: settings.concurrency,
+        log: context.log,
+        report: context.report,
       });
       // Calls run pipelined across user pages (the next page is fetched while calls run); answers and each page's
       // end come back in order, so a checkpoint follows every login of the users before it.

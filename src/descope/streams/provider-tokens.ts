@@ -3,7 +3,7 @@ import type { Stream } from "../../cdk/stream.js";
 import { DescopeApiError, type DescopeClient } from "../client.js";
 import { mapConcurrentOrdered } from "../concurrency.js";
 import { loadSchema } from "../schemas.js";
-import { scanUsers, type DescopeUser } from "../user-scan.js";
+import { scanUsers, type DescopeUser } from "../user-scan/index.js";
 
 /** Answers to token requests that mean "no token here", not "the sync is broken". */
 const NO_TOKEN_STATUSES = new Set([400, 404]);
@@ -39,7 +39,9 @@ export function providerTokensStream(
         timeField: "createdTime",
         from: { timeS: 0, seenUserIds: [] },
         pageSize: settings.pageSize,
-        warn: context.log.warn,
+        concurrency: settings.concurrency,
+        log: context.log,
+        report: context.report,
       });
       // Calls run pipelined across user pages and come back in order; the "turned off" verdict is reached after
       // the first few answers, not a page of them.

@@ -1,7 +1,7 @@
 import { checkpoint, type Stream } from "../../cdk/stream.js";
 import type { DescopeClient } from "../client.js";
 import { loadSchema } from "../schemas.js";
-import { scanUsers, type ScanPosition, type UserScanOptions } from "../user-scan.js";
+import { scanUsers, type ScanPosition, type UserScanOptions } from "../user-scan/index.js";
 
 /**
  * A second this close to "now" may still gain edits of users we already delivered (their modifiedTime stays the
@@ -9,10 +9,12 @@ import { scanUsers, type ScanPosition, type UserScanOptions } from "../user-scan
  */
 const SETTLED_AFTER_S = 60;
 
+type UserStreamSettings = { pageSize: number; concurrency: number; startDateS?: number };
+
 type UserStreamState = { modifiedTime: number; seenUserIds?: string[]; seenSettled?: boolean };
 
 /**
- * `users` and `test_users`: the search endpoints walked by `modifiedTime` (see user-scan.ts for why not plain
+ * `users` and `test_users`: the search endpoints walked by `modifiedTime` (see user-scan/index.ts for why not plain
  * paging). Incremental syncs checkpoint after every page. The last state keeps only the second, so the next sync
  * re-reads that one second: a user edited again within it keeps its modifiedTime and would otherwise be missed.
  */
@@ -21,7 +23,7 @@ function userSearchStream(
   path: UserScanOptions["path"],
   filter: Record<string, unknown>,
   client: DescopeClient,
-  settings: { pageSize: number; startDateS?: number },
+  settings: UserStreamSettings,
 ): Stream {
   return {
     name,
@@ -50,7 +52,9 @@ function userSearchStream(
         timeField: "modifiedTime",
         from,
         pageSize: settings.pageSize,
-        warn: context.log.warn,
+        concurrency: settings.concurrency,
+        log: context.log,
+        report: context.report,
         onTotal: (total) => context.estimate(total),
       });
       for await (const page of scan) {
@@ -66,10 +70,10 @@ function userSearchStream(
   };
 }
 
-export function usersStream(client: DescopeClient, settings: { pageSize: number; startDateS?: number }): Stream {
+export function usersStream(client: DescopeClient, settings: UserStreamSettings): Stream {
   return userSearchStream("users", "/v2/mgmt/user/search", {}, client, settings);
 }
 
-export function testUsersStream(client: DescopeClient, settings: { pageSize: number; startDateS?: number }): Stream {
+export function testUsersStream(client: DescopeClient, settings: UserStreamSettings): Stream {
   return userSearchStream("test_users", "/v2/mgmt/user/search/test", { withTestUser: true, testUsersOnly: true }, client, settings);
 }
