@@ -63,6 +63,7 @@ export function providerTokensStream(
         }
       }
       if (noToken > 0) context.log.info(`provider_tokens: ${noToken} user/provider pairs had no stored token.`);
+      context.report(`${(tokensFound + noToken).toLocaleString("en-US")} user/provider pairs asked, every one answered (${noToken.toLocaleString("en-US")} without a stored token)`);
     },
   };
 }
