@@ -39,10 +39,12 @@ const MAX_DRAIN_PASSES = 10;
 const WINDOW_FILL = 0.7;
 /** Descope's clock may run this far ahead of ours (edits get Descope's time). */
 const CLOCK_SKEW_S = 300;
-/** A range holding more than this many pages of users splits off the rest of its span, to be read alongside. */
-const PAGES_PER_RANGE = 8;
-/** Pages a range may read ahead of the one being delivered. */
-const PAGES_AHEAD = 2;
+/**
+ * A range holding more than this many pages of users splits off the rest of its span, to be read alongside; a
+ * range may read as many pages ahead of delivery, so a range behind the head can be read through while the head
+ * is delivered. Each range usually ends on a part-filled page, so smaller ranges cost more requests.
+ */
+const PAGES_PER_RANGE = 4;
 
 type ScanRange = SecondsRange & { seenUserIds: string[] };
 type SplitAfter = (ranges: ScanRange[]) => void;
@@ -86,7 +88,7 @@ export async function* scanUsers(client: DescopeClient, options: UserScanOptions
   ranges.push({ range: { fromS: tailFromS, seenUserIds: tailFromS === from.timeS ? from.seenUserIds : [] }, open: true });
 
   let position = from;
-  const limits = { maxInFlight: () => options.concurrency, pagesAhead: PAGES_AHEAD };
+  const limits = { maxInFlight: () => options.concurrency, pagesAhead: PAGES_PER_RANGE };
   for await (const page of readRangesInOrder(ranges, (range, splitAfter) => scan.read(range, splitAfter), limits)) {
     tally.add(page.users);
     position = page.position;

@@ -1,9 +1,11 @@
 /**
  * Reads ranges of a scan concurrently and hands their pages out strictly in range order, so a checkpoint taken
- * after any page still means "everything before this is delivered". Memory stays bounded: only the first
- * `maxInFlight` unfinished ranges run, each holding at most `pagesAhead` pages the consumer has not taken.
- * A running range may split off the rest of its span as new ranges placed right after it (it learns its size
- * from its first answer); an `open` range (one that can still gain users) runs only once it is first in line.
+ * after any page still means "everything before this is delivered". At most `maxInFlight` ranges are being read
+ * at once; a range that has read `pagesAhead` pages the consumer has not taken yet pauses and frees its slot for
+ * a later range, until `maxInFlight × pagesAhead` pages wait in all (memory stays bounded, and a long range
+ * at the head does not stall the others). A running range may split off the rest of its span as new ranges
+ * placed right after it (it learns its size from its first answer); an `open` range (one that can still gain
+ * users) runs only once it is first in line.
  */
 export interface OrderedRange<R> {
   range: R;
@@ -17,6 +19,8 @@ class RangeTask<R, P> {
   readonly pages: P[] = [];
   started = false;
   finished = false;
+  /** Paused with `pagesAhead` pages waiting for the consumer. */
+  waitingForRoom = false;
   failure: unknown;
   private wakeConsumer?: () => void;
   private wakeProducer?: () => void;
@@ -26,21 +30,32 @@ class RangeTask<R, P> {
     readonly open: boolean,
   ) {}
 
-  async run(pages: AsyncIterable<P>, pagesAhead: number, cancelled: () => boolean): Promise<void> {
+  /** `idle` is told whenever this range stops using its slot (paused or finished). */
+  async run(pages: AsyncIterable<P>, pagesAhead: number, cancelled: () => boolean, idle: () => void): Promise<void> {
     this.started = true;
     try {
       for await (const page of pages) {
         if (cancelled()) return;
         this.pages.push(page);
         this.wake();
-        while (this.pages.length >= pagesAhead && !cancelled()) await new Promise<void>((resolve) => (this.wakeProducer = resolve));
+        while (this.pages.length >= pagesAhead && !cancelled()) {
+          this.waitingForRoom = true;
+          idle();
+          await new Promise<void>((resolve) => (this.wakeProducer = resolve));
+          this.waitingForRoom = false;
+        }
       }
     } catch (error) {
       this.failure = error;
     } finally {
       this.finished = true;
       this.wake();
+      idle();
     }
+  }
+
+  get reading(): boolean {
+    return this.started && !this.finished && !this.waitingForRoom;
   }
 
   /** The next page, or undefined when the range is done; rethrows the range's failure after its good pages. */
@@ -76,15 +91,20 @@ export async function* readRangesInOrder<R, P>(
   const tasks = ranges.map((entry) => new RangeTask<R, P>(entry.range, entry.open));
   let cancelled = false;
   const startReady = (): void => {
-    const window = tasks.slice(0, Math.max(1, limits.maxInFlight()));
-    window.forEach((task, position) => {
-      if (task.started || (task.open && position > 0)) return;
+    const maxInFlight = Math.max(1, limits.maxInFlight());
+    let reading = tasks.filter((task) => task.reading).length;
+    let waiting = tasks.reduce((sum, task) => sum + task.pages.length, 0);
+    for (const [position, task] of tasks.entries()) {
+      if (reading >= maxInFlight || waiting >= maxInFlight * limits.pagesAhead) return;
+      if (task.started) continue;
+      if (task.open && position > 0) return;
       const splitAfter = (split: R[]) => {
         tasks.splice(tasks.indexOf(task) + 1, 0, ...split.map((range) => new RangeTask<R, P>(range, false)));
         startReady();
       };
-      void task.run(read(task.range, splitAfter), limits.pagesAhead, () => cancelled);
-    });
+      reading++;
+      void task.run(read(task.range, splitAfter), limits.pagesAhead, () => cancelled, startReady);
+    }
   };
   try {
     while (tasks.length > 0) {
