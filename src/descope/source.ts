@@ -76,11 +76,13 @@ export const descopeSource: Source<DescopeConfig> = {
     const pageSize = config.page_size;
     const concurrency = config.max_concurrent_requests;
     const startDateS = startDateSeconds(config);
+    // The user-search budget's spacing on our clock (waits are scaled in tests): user scans size their concurrency from it.
+    const searchIntervalMs = (60_000 / config.user_search_requests_per_minute) * timeScale();
     return [
-      usersStream(client, { pageSize, concurrency, startDateS }),
-      testUsersStream(client, { pageSize, concurrency, startDateS }),
-      loginHistoryStream(client, { pageSize, concurrency, startDateS }),
-      providerTokensStream(client, { pageSize, concurrency, includeTokenValues: config.include_provider_token_values }),
+      usersStream(client, { pageSize, concurrency, searchIntervalMs, startDateS }),
+      testUsersStream(client, { pageSize, concurrency, searchIntervalMs, startDateS }),
+      loginHistoryStream(client, { pageSize, concurrency, searchIntervalMs, startDateS }),
+      providerTokensStream(client, { pageSize, concurrency, searchIntervalMs, includeTokenValues: config.include_provider_token_values }),
       auditEventsStream(client, { startDateMs: startDateS === undefined ? undefined : startDateS * 1000 }),
       tenantsStream(client),
       rolesStream(client),

@@ -23,7 +23,7 @@ type LoginHistoryState = {
  * every user (walked by `createdTime`, which never changes, so the walk is stable while users are edited) in
  * batches of user IDs, calls in parallel under a bound, and filters by `loginTime` on our side.
  */
-export function loginHistoryStream(client: DescopeClient, settings: { pageSize: number; concurrency: number; startDateS?: number }): Stream {
+export function loginHistoryStream(client: DescopeClient, settings: { pageSize: number; concurrency: number; searchIntervalMs: number; startDateS?: number }): Stream {
   return {
     name: "login_history",
     jsonSchema: loadSchema("login_history"),
@@ -60,6 +60,7 @@ export function loginHistoryStream(client: DescopeClient, settings: { pageSize: 
         from,
         pageSize: settings.pageSize,
         concurrency: settings.concurrency,
+        requestIntervalMs: settings.searchIntervalMs,
         log: context.log,
         report: context.report,
       });

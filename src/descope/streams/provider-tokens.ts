@@ -24,7 +24,7 @@ interface TokenRequest {
  */
 export function providerTokensStream(
   client: DescopeClient,
-  settings: { pageSize: number; concurrency: number; includeTokenValues: boolean },
+  settings: { pageSize: number; concurrency: number; searchIntervalMs: number; includeTokenValues: boolean },
 ): Stream {
   return {
     name: "provider_tokens",
@@ -40,6 +40,7 @@ export function providerTokensStream(
         from: { timeS: 0, seenUserIds: [] },
         pageSize: settings.pageSize,
         concurrency: settings.concurrency,
+        requestIntervalMs: settings.searchIntervalMs,
         log: context.log,
         report: context.report,
       });

@@ -9,7 +9,7 @@ import { scanUsers, type ScanPosition, type UserScanOptions } from "../user-scan
  */
 const SETTLED_AFTER_S = 60;
 
-type UserStreamSettings = { pageSize: number; concurrency: number; startDateS?: number };
+type UserStreamSettings = { pageSize: number; concurrency: number; searchIntervalMs: number; startDateS?: number };
 
 type UserStreamState = { modifiedTime: number; seenUserIds?: string[]; seenSettled?: boolean };
 
@@ -53,6 +53,7 @@ function userSearchStream(
         from,
         pageSize: settings.pageSize,
         concurrency: settings.concurrency,
+        requestIntervalMs: settings.searchIntervalMs,
         log: context.log,
         report: context.report,
         onTotal: (total) => context.estimate(total),

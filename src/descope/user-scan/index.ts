@@ -25,8 +25,14 @@ export interface UserScanOptions {
   timeField: UserTimeField;
   from: ScanPosition;
   pageSize: number;
-  /** Ranges of past seconds read at once (1 = one request at a time). */
+  /** The most ranges of past seconds read at once (1 = one request at a time). */
   concurrency: number;
+  /**
+   * The user-search budget's interval between requests (ms of our clock). With it, the scan reads only as many
+   * ranges at once as the measured latency needs to reach the budget (Little's law): no more requests split
+   * off than pay. Without it, always `concurrency`.
+   */
+  requestIntervalMs?: number;
   log: { info(message: string): void; warn(message: string): void };
   /** A detail for the stream's end-of-stream summary (the count self-check). */
   report?: (detail: string) => void;
@@ -88,7 +94,7 @@ export async function* scanUsers(client: DescopeClient, options: UserScanOptions
   ranges.push({ range: { fromS: tailFromS, seenUserIds: tailFromS === from.timeS ? from.seenUserIds : [] }, open: true });
 
   let position = from;
-  const limits = { maxInFlight: () => options.concurrency, pagesAhead: PAGES_PER_RANGE };
+  const limits = { maxInFlight: () => scan.rangesInFlight(), pagesAhead: PAGES_PER_RANGE };
   for await (const page of readRangesInOrder(ranges, (range, splitAfter) => scan.read(range, splitAfter), limits)) {
     tally.add(page.users);
     position = page.position;
@@ -113,6 +119,17 @@ class RangeScan {
     private readonly options: UserScanOptions,
     private onFirstTotal: ((total: number) => void) | undefined,
   ) {}
+
+  /**
+   * Enough ranges at once for the budget to be the limit: latency / interval. The latency is the fastest of the
+   * recent requests, since a request may also have waited for the budget.
+   */
+  rangesInFlight(): number {
+    const { concurrency, requestIntervalMs } = this.options;
+    const latencyMs = this.search.recentLatencyMs();
+    if (requestIntervalMs === undefined || latencyMs === undefined) return concurrency;
+    return Math.max(1, Math.min(concurrency, Math.ceil(latencyMs / requestIntervalMs)));
+  }
 
   async *read(range: ScanRange, splitAfter: SplitAfter): AsyncGenerator<ScanPage> {
     const first = this.mode === "undecided" ? await this.decideOrder(range) : undefined;
@@ -286,13 +303,14 @@ class RangeScan {
   /**
    * A closed range whose first answer reveals more than PAGES_PER_RANGE pages of users keeps the start of its
    * rest and hands the remainder, cut into pieces of about that size by time, to be read alongside it.
-   * Returns the range's new end. Only worth it when ranges are read concurrently.
+   * Returns the range's new end. Only worth it when ranges are read concurrently (each range costs a
+   * part-filled last page).
    */
   private splitRest(rest: SecondsRange, page: UserSearchPage, splitAfter: SplitAfter): number | undefined {
     const { toS } = rest;
     const remaining = (page.total ?? 0) - page.sent.length;
     const perRange = PAGES_PER_RANGE * this.search.pageSize;
-    if (this.options.concurrency <= 1 || toS === undefined || remaining <= perRange || toS <= rest.fromS) return toS;
+    if (this.rangesInFlight() <= 1 || toS === undefined || remaining <= perRange || toS <= rest.fromS) return toS;
     const pieces = Math.min(Math.ceil(remaining / perRange), toS - rest.fromS + 1);
     const spanS = toS - rest.fromS + 1;
     const ends = Array.from({ length: pieces }, (_, i) => rest.fromS + Math.floor((spanS * (i + 1)) / pieces) - 1);

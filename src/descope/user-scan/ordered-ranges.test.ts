@@ -68,3 +68,19 @@ describe("readRangesInOrder", () => {
     await iterator.return?.(undefined);
   });
 });
+
+describe("readRangesInOrder when a later range splits", () => {
+  it("still reads the split-off range once it is first in line, though later ranges fill every slot", async () => {
+    const read: RangeReader<string, string> = async function* (range, splitAfter) {
+      // B learns its size late, after the ranges behind it have filled every slot with waiting pages.
+      if (range === "B") {
+        for (let i = 0; i < 20; i++) await tick();
+        splitAfter(["B2"]);
+      }
+      for (let i = 0; i < 3; i++) yield `${range}:${i}`;
+    };
+    const ranges = ["A", "B", "C", "D", "E"].map((range) => ({ range, open: false }));
+    const pages = await collect(readRangesInOrder(ranges, read, { maxInFlight: () => 2, pagesAhead: 2 }), true);
+    expect(pages.filter((page) => page.endsWith(":0"))).toEqual(["A:0", "B:0", "B2:0", "C:0", "D:0", "E:0"]);
+  });
+});

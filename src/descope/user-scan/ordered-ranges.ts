@@ -95,9 +95,11 @@ export async function* readRangesInOrder<R, P>(
     let reading = tasks.filter((task) => task.reading).length;
     let waiting = tasks.reduce((sum, task) => sum + task.pages.length, 0);
     for (const [position, task] of tasks.entries()) {
-      if (reading >= maxInFlight || waiting >= maxInFlight * limits.pagesAhead) return;
+      // The head always runs: ranges split off later may put an unread range ahead of ranges with pages waiting.
+      const head = position === 0;
+      if (!head && (reading >= maxInFlight || waiting >= maxInFlight * limits.pagesAhead)) return;
       if (task.started) continue;
-      if (task.open && position > 0) return;
+      if (task.open && !head) return;
       const splitAfter = (split: R[]) => {
         tasks.splice(tasks.indexOf(task) + 1, 0, ...split.map((range) => new RangeTask<R, P>(range, false)));
         startReady();

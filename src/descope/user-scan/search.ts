@@ -11,6 +11,9 @@ export interface DescopeUser {
   [field: string]: unknown;
 }
 
+/** Requests whose durations estimate the latency. */
+const LATENCY_SAMPLES = 8;
+
 export type UserTimeField = "createdTime" | "modifiedTime";
 export type UserSearchPath = "/v2/mgmt/user/search" | "/v2/mgmt/user/search/test";
 
@@ -59,6 +62,7 @@ export function requestBounds(timeField: UserTimeField, range: SecondsRange): Re
 export class UserSearch {
   /** Users that came without the walked time field (read as 0), by id. */
   readonly usersWithoutTime = new Set<string>();
+  private readonly latenciesMs: number[] = [];
 
   constructor(
     private readonly client: DescopeClient,
@@ -99,8 +103,16 @@ export class UserSearch {
     return (await this.send({ ...this.filter, ...bounds, limit: 1 })).total;
   }
 
+  /** The fastest of the last few requests, in ms; undefined before the first answer. */
+  recentLatencyMs(): number | undefined {
+    return this.latenciesMs.length > 0 ? Math.min(...this.latenciesMs) : undefined;
+  }
+
   private async send(body: Record<string, unknown>): Promise<{ users: DescopeUser[]; total?: number }> {
+    const sentAtMs = Date.now();
     const answer = (await this.client.post(this.path, body, "userSearch")) as { users?: unknown; total?: unknown };
+    this.latenciesMs.push(Date.now() - sentAtMs);
+    if (this.latenciesMs.length > LATENCY_SAMPLES) this.latenciesMs.shift();
     if (!answer || typeof answer !== "object" || (answer.users !== undefined && !Array.isArray(answer.users))) {
       throw systemError(`Unexpected response from ${this.path}: expected {"users": [...]}.`);
     }
