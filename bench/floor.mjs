@@ -6,7 +6,7 @@
  *
  *   node bench/floor.mjs <url> <projectId> <managementKey> <pageSize> anchor|offset
  *
- * `anchor` sends the connector's request sequence (src/descope/user-scan.ts): always page 0 from a moving
+ * `anchor` sends the connector's request sequence (src/descope/user-scan/index.ts, one range at a time): always page 0 from a moving
  * `fromModifiedTime` anchor, sorted by modifiedTime then userId, dropping the anchor second's users it already
  * printed. `offset` is plain page/offset paging, for reference. Bounded: at most MAX_PAGES requests.
  */

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { JsonObject } from "../src/cdk/protocol.js";
 import type { Emulator } from "./emulator/server.js";
-import { scaledEmulator, configuredCatalog, emulatorConfig, logs, nextState, records, runConnector, stateMessages, expectLifecycle } from "./helpers/connector.js";
+import { scaledEmulator, configuredCatalog, emulatorConfig, errorTraces, logs, nextState, records, runConnector, stateMessages, expectLifecycle } from "./helpers/connector.js";
 
 let emulator: Emulator | undefined;
 afterEach(async () => {
@@ -34,6 +34,8 @@ describe("users and test_users", () => {
     // Full refresh keeps no cursor: one final, empty state per stream.
     expect(stateMessages(result, "users").map((s) => s.stream.stream_state)).toEqual([{}]);
     expect(result.messages.some((m) => m.type === "TRACE" && m.trace.type === "ESTIMATE" && m.trace.estimate.row_estimate === 1200)).toBe(true);
+    // The read checked itself against Descope's count, and says so in the stream's summary.
+    expect(logs(result).map((log) => log.message)).toContain("users: 1,200 records; search total 1,200 at start / 1,200 at end; 1,200 users delivered");
   });
 
   it("a second incremental read returns only what changed (plus the boundary second, re-read on purpose)", async () => {
@@ -189,5 +191,35 @@ describe("a deployment that ignores the user-search sort", () => {
     const emitted = lastVersions(records(first, "users"), records(second, "users"));
     for (const user of store.users) expect(emitted.get(user.userId)).toEqual(user);
     expect(records(second, "users").length).toBeLessThan(50);
+  });
+});
+
+describe("a deployment less friendly than the emulator's defaults", () => {
+  it("strictly-after time bounds, a rejected sort and users without times: every user arrives, incrementally too", async () => {
+    emulator = await scaledEmulator({ users: 900, testUsers: 0, bulkImportUsers: 150, usersWithoutTimes: 6, exclusiveUserTimeBounds: true, rejectUserSort: true, seed: 31 });
+    const config = emulatorConfig(emulator, { page_size: 100 });
+    const catalog = configuredCatalog(["users"], "incremental");
+    const first = await runConnector("read", { config, catalog });
+    expect(first.exitCode).toBe(0);
+    expect(byId(records(first, "users"))).toEqual(byId(emulator.store.users as unknown as JsonObject[]));
+    const warnings = logs(first).filter((log) => log.level === "WARN").map((log) => log.message);
+    expect(warnings.some((message) => message.includes("refused to sort users by modifiedTime"))).toBe(true);
+    expect(warnings.filter((message) => message.startsWith('6 users came without "modifiedTime"'))).toHaveLength(1);
+
+    const edited = emulator.store.updateUser(emulator.store.users[500]!.userId, { givenName: "Edited" });
+    const second = await runConnector("read", { config, catalog, state: nextState(first) });
+    expect(second.exitCode).toBe(0);
+    expect(records(second, "users").find((user) => user.userId === edited.userId)).toEqual(edited);
+  });
+
+  it("a backend that silently leaves users out of its pages fails the sync loudly instead of finishing short", async () => {
+    emulator = await scaledEmulator({ users: 800, testUsers: 0, dropUsersFromPages: 50, seed: 32 });
+    const result = await runConnector("read", { config: emulatorConfig(emulator, { page_size: 100 }), catalog: configuredCatalog(["users", "tenants"]) });
+    expect(result.exitCode).toBe(1);
+    expectLifecycle(result, "users", "INCOMPLETE");
+    expectLifecycle(result, "tenants", "COMPLETE");
+    const [error] = errorTraces(result);
+    expect(error!.failure_type).toBe("system_error");
+    expect(error!.message).toMatch(/counted at least 800 users throughout the read \(search total 800 at start \/ 800 at end\), but only 7\d\d came/);
   });
 });

@@ -36,6 +36,10 @@ export interface HandlerOptions {
   exclusiveAuditTo: boolean;
   ignoreAuditOldestFirst: boolean;
   licenseHandshake: "ok" | "fail";
+  rejectUserSort: boolean;
+  exclusiveUserTimeBounds: boolean;
+  /** 0: off; n: one user in n is missing from user-search pages (still counted in `total`). */
+  dropUsersFromPages: number;
 }
 
 export interface HandlerContext {

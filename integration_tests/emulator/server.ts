@@ -72,6 +72,14 @@ export interface EmulatorOptions {
    * documented (reference §4.1, open question 3).
    */
   ignoreUserSort?: boolean;
+  /** User search answers 400 (a Descope error naming the field) to any body with `sort`, as a gateway that refuses it would. */
+  rejectUserSort?: boolean;
+  /** User search `from*Time` is strictly after (and `to*Time` at or before), as go-sdk PR #822 says the backend does. */
+  exclusiveUserTimeBounds?: boolean;
+  /** This many of `users` (the oldest) lack `createdTime` and `modifiedTime`, as protojson leaves zero values out. */
+  usersWithoutTimes?: number;
+  /** A faulty backend: one user in N (by id) is silently left out of user-search pages but still counted in `total`. */
+  dropUsersFromPages?: number;
   /** Include the audit record `ID` (default true). */
   auditIds?: boolean;
   /**
@@ -165,6 +173,9 @@ export const STRICT_SWITCHES: Readonly<EmulatorOptions> = {
   auditIdField: "id",
   rejectUnknownFields: true,
   ignoreUserSort: true,
+  rejectUserSort: true,
+  exclusiveUserTimeBounds: true,
+  usersWithoutTimes: 5,
 };
 
 const ROUTES: Route[] = [
@@ -261,6 +272,7 @@ export async function startEmulator(requested: EmulatorOptions = {}): Promise<Em
     tenants: options.tenants ?? 5,
     auditEvents: options.auditEvents ?? 500,
     bulkImportUsers: options.bulkImportUsers ?? 0,
+    usersWithoutTimes: options.usersWithoutTimes ?? 0,
     auditIds: options.auditIds ?? true,
     emptyProject: options.emptyProject ?? false,
     ssoConfigsPerTenant: options.ssoConfigsPerTenant ?? DEFAULT_SSO_CONFIGS_PER_TENANT,
@@ -279,6 +291,9 @@ export async function startEmulator(requested: EmulatorOptions = {}): Promise<Em
     exclusiveAuditTo: options.exclusiveAuditTo ?? false,
     ignoreAuditOldestFirst: options.ignoreAuditOldestFirst ?? false,
     licenseHandshake: options.licenseHandshake ?? "ok",
+    rejectUserSort: options.rejectUserSort ?? false,
+    exclusiveUserTimeBounds: options.exclusiveUserTimeBounds ?? false,
+    dropUsersFromPages: options.dropUsersFromPages ?? 0,
   };
   const timeScale = options.timeScale ?? 1;
   const forbiddenPaths = new Set(options.forbiddenPaths ?? []);

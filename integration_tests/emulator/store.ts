@@ -26,6 +26,8 @@ import type {
 
 export interface StoreOptions extends Omit<SeedOptions, "seededAtMs"> {
   now: () => number;
+  /** The oldest this-many regular users lose createdTime and modifiedTime (protojson omits zero values). */
+  usersWithoutTimes: number;
 }
 
 const PROVIDER_SCOPES: Record<string, string[]> = {
@@ -63,6 +65,10 @@ export class EmulatorStore {
     this.project = project;
     this.userFactory = userFactory;
     this.allUsers = project.users;
+    for (const user of this.allUsers.filter((other) => !other.test).slice(0, options.usersWithoutTimes)) {
+      delete (user as Partial<DescopeUser>).createdTime;
+      delete (user as Partial<DescopeUser>).modifiedTime;
+    }
     this.audit = project.auditEvents;
     for (const user of this.allUsers) this.indexUser(user);
     this.index = new UserIndex(() => this.allUsers);
@@ -351,9 +357,10 @@ export class EmulatorStore {
 
   private seededLogins(user: DescopeUser): LoginRecord[] {
     const random = Random.derived(this.options.seed, "logins", user.userId);
-    const span = this.seededAtS - user.createdTime;
+    const createdS = user.createdTime ?? this.seededAtS; // no time, no seeded logins
+    const span = this.seededAtS - createdS;
     const count = span <= 0 || random.chance(0.25) ? 0 : random.between(1, 6);
-    const loginTimes = Array.from({ length: count }, () => user.createdTime + random.int(span)).sort((a, b) => a - b);
+    const loginTimes = Array.from({ length: count }, () => createdS + random.int(span)).sort((a, b) => a - b);
     return loginTimes.map((loginTime) => {
       const [city, country] = random.pick(LOCATIONS);
       const login: LoginRecord = { userId: user.userId, loginTime, city, country, ip: randomIp(random) };

@@ -31,9 +31,9 @@ export interface DescopeUser {
   test?: boolean;
   /** Values as users hold them: usually of the attribute's type, but anything JSON (see seed-custom-attributes.ts). */
   customAttributes?: Record<string, unknown>;
-  /** Epoch seconds. */
+  /** Epoch seconds. Absent on the `usersWithoutTimes` users (protojson omits 0): read it with `userTimeS`. */
   createdTime: number;
-  /** Epoch seconds. */
+  /** Epoch seconds; absent like createdTime. */
   modifiedTime: number;
   TOTP?: boolean;
   SAML?: boolean;

@@ -20,6 +20,11 @@ export const USER_FIELDS: ReadonlySet<string> = new Set<keyof DescopeUser>([
   "editable", "permissions",
 ]);
 
+/** A user's time in seconds; a user without it (protojson leaves 0 out) has time 0, as Descope stores it. */
+export function userTimeS(user: DescopeUser, field: "createdTime" | "modifiedTime"): number {
+  return user[field] ?? 0;
+}
+
 /** Missing values sort first (protojson omits defaults, so an absent boolean is false). */
 function compareValues(a: unknown, b: unknown): number {
   if (a === b) return 0;
@@ -65,7 +70,7 @@ export function firstIndexWhere<T>(items: readonly T[], lo: number, hi: number, 
 function sorted(users: DescopeUser[], lead: SortKey, compare: (a: DescopeUser, b: DescopeUser) => number): DescopeUser[] {
   if (lead.field !== "createdTime" && lead.field !== "modifiedTime") return users.sort(compare);
   const field = lead.field;
-  const leadTimes = Float64Array.from(users, (user) => (lead.desc ? -user[field] : user[field]));
+  const leadTimes = Float64Array.from(users, (user) => (lead.desc ? -userTimeS(user, field) : userTimeS(user, field)));
   const order = Uint32Array.from(users, (_, position) => position);
   order.sort((x, y) => leadTimes[x] - leadTimes[y] || compare(users[x], users[y]));
   return Array.from(order, (position) => users[position]);

@@ -196,11 +196,13 @@ export const descopeSource: Source<DescopeConfig> = {
     const startDateS = startDateSeconds(config);
     // The users schemas carry one typed column per custom attribute the project defines (one request).
     const customAttributeColumns = config.custom_attribute_columns ? await fetchCustomAttributeColumns(client, runtime.log) : undefined;
+    // The user-search budget's spacing on our clock (waits are scaled in tests): user scans size their concurrency from it.
+    const searchIntervalMs = (60_000 / config.user_search_requests_per_minute) * timeScale();
     return [
-      usersStream(client, { pageSize, startDateS, customAttributeColumns }),
-      testUsersStream(client, { pageSize, startDateS, customAttributeColumns }),
-      loginHistoryStream(client, { pageSize, concurrency, startDateS }),
-      providerTokensStream(client, { pageSize, concurrency, includeTokenValues: config.include_provider_token_values }),
+      usersStream(client, { pageSize, concurrency, searchIntervalMs, startDateS, customAttributeColumns }),
+      testUsersStream(client, { pageSize, concurrency, searchIntervalMs, startDateS, customAttributeColumns }),
+      loginHistoryStream(client, { pageSize, concurrency, searchIntervalMs, startDateS }),
+      providerTokensStream(client, { pageSize, concurrency, searchIntervalMs, includeTokenValues: config.include_provider_token_values }),
       auditEventsStream(client, { startDateMs: startDateS === undefined ? undefined : startDateS * 1000 }),
       tenantsStream(client),
       rolesStream(client),
@@ -216,7 +218,7 @@ export const descopeSource: Source<DescopeConfig> = {
       inboundAppConsentsStream(client),
       outboundAppsStream(client),
       flowsStream(client),
-      authzRelationsStream(client, { pageSize, concurrency }),
+      authzRelationsStream(client, { pageSize, concurrency, searchIntervalMs }),
     ].map((stream) => throughClient(stream, client));
   },
 };

@@ -4,7 +4,7 @@ import type { DescopeClient } from "../client.js";
 import { chunk, mapConcurrentOrdered } from "../concurrency.js";
 import { loadSchema } from "../schemas.js";
 import { syntheticId } from "../synthetic-id.js";
-import { scanUsers } from "../user-scan.js";
+import { scanAllUsers } from "../user-scan/index.js";
 import { fetchList } from "./list-endpoint.js";
 import { isFeatureUnavailable, logFeatureUnavailable } from "./optional-feature.js";
 
@@ -19,20 +19,13 @@ const TARGETS_PER_CALL = 100;
  * Relations have no ID and no time, so the key is a hash over every field and the stream is full refresh.
  * A project without ReBAC answers the first call with "not enabled": one LOG line, empty stream.
  */
-export function authzRelationsStream(client: DescopeClient, settings: { pageSize: number; concurrency: number }): Stream {
+export function authzRelationsStream(client: DescopeClient, settings: { pageSize: number; concurrency: number; searchIntervalMs: number }): Stream {
   return {
     name: "authz_relations",
     jsonSchema: loadSchema("authz_relations"),
     primaryKey: [["id"]],
     async *read(context) {
-      const scan = scanUsers(client, {
-        path: "/v2/mgmt/user/search",
-        filter: { withTestUser: true },
-        timeField: "createdTime",
-        from: { timeS: 0, seenUserIds: [] },
-        pageSize: settings.pageSize,
-        warn: context.log.warn,
-      });
+      const scan = scanAllUsers(client, { ...settings, context });
       const batches = async function* (): AsyncGenerator<string[]> {
         for await (const page of scan) yield* chunk(page.users.map((user) => user.userId), TARGETS_PER_CALL);
       };

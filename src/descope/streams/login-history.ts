@@ -1,3 +1,4 @@
+import { systemError } from "../../cdk/errors.js";
 import type { JsonObject } from "../../cdk/protocol.js";
 import { checkpoint, type Stream } from "../../cdk/stream.js";
 import type { DescopeClient } from "../client.js";
@@ -5,7 +6,7 @@ import { chunk, mapConcurrentOrdered } from "../concurrency.js";
 import { loadSchema } from "../schemas.js";
 import { syntheticId } from "../synthetic-id.js";
 import { fetchList } from "./list-endpoint.js";
-import { scanUsers, type ScanPosition } from "../user-scan.js";
+import { scanAllUsers, type ScanPosition } from "../user-scan/index.js";
 
 /** Descope documents no maximum; one call per 100 users is what the SDK examples and our peers use. */
 const USERS_PER_HISTORY_CALL = 100;
@@ -22,7 +23,7 @@ type LoginHistoryState = {
  * every user (walked by `createdTime`, which never changes, so the walk is stable while users are edited) in
  * batches of user IDs, calls in parallel under a bound, and filters by `loginTime` on our side.
  */
-export function loginHistoryStream(client: DescopeClient, settings: { pageSize: number; concurrency: number; startDateS?: number }): Stream {
+export function loginHistoryStream(client: DescopeClient, settings: { pageSize: number; concurrency: number; searchIntervalMs: number; startDateS?: number }): Stream {
   return {
     name: "login_history",
     jsonSchema: loadSchema("login_history"),
@@ -52,14 +53,7 @@ export function loginHistoryStream(client: DescopeClient, settings: { pageSize: 
         ? { timeS: saved.resume.createdTime, seenUserIds: saved.resume.seenUserIds }
         : { timeS: 0, seenUserIds: [] };
 
-      const scan = scanUsers(client, {
-        path: "/v2/mgmt/user/search",
-        filter: { withTestUser: true },
-        timeField: "createdTime",
-        from,
-        pageSize: settings.pageSize,
-        warn: context.log.warn,
-      });
+      const scan = scanAllUsers(client, { ...settings, context, from });
       // Calls run pipelined across user pages (the next page is fetched while calls run); answers and each page's
       // end come back in order, so a checkpoint follows every login of the users before it.
       const work = async function* (): AsyncGenerator<HistoryWork> {
@@ -69,20 +63,25 @@ export function loginHistoryStream(client: DescopeClient, settings: { pageSize: 
         }
       };
       const answers = mapConcurrentOrdered(work(), settings.concurrency, async (item) =>
-        "userIds" in item ? { logins: await fetchHistory(client, item.userIds) } : item,
+        "userIds" in item ? { logins: await fetchHistory(client, item.userIds), userCount: item.userIds.length } : item,
       );
+      let usersAsked = 0;
+      let calls = 0;
       for await (const answer of answers) {
         if ("position" in answer) {
           const { timeS, seenUserIds } = answer.position;
           if (incremental) yield checkpoint({ loginTime: sinceS, resume: { createdTime: timeS, seenUserIds, maxLoginTime } });
           continue;
         }
+        calls++;
+        usersAsked += answer.userCount;
         for (const login of answer.logins) {
           if (login.loginTime < sinceS) continue;
           maxLoginTime = Math.max(maxLoginTime, login.loginTime);
           yield { id: loginId(login), ...login };
         }
       }
+      context.report(`login history of ${usersAsked.toLocaleString("en-US")} users asked in ${calls.toLocaleString("en-US")} calls, every call answered`);
       if (incremental) yield checkpoint({ loginTime: maxLoginTime });
     },
   };
@@ -98,6 +97,10 @@ interface Login extends JsonObject {
 /** The SDKs send a bare array of IDs and get a bare array back; the docs show `{usersAuthHistory: [...]}`. fetchList takes both. */
 async function fetchHistory(client: DescopeClient, userIds: string[]): Promise<Login[]> {
   const rows = await fetchList(client, { method: "POST", path: "/v1/mgmt/user/history", field: "usersAuthHistory", body: userIds });
+  // An answer about users we did not ask for is not the answer to this batch: its users' logins may be missing.
+  const asked = new Set(userIds);
+  const stranger = rows.find((row) => !asked.has(row.userId as string));
+  if (stranger) throw systemError(`Descope's login history for a batch of ${userIds.length} users held a login of user ${String(stranger.userId)}, who was not asked for; stopping rather than trust the batch.`);
   // Descope omits zero values, so a missing loginTime is 0; the row is kept either way.
   return rows.map((row) => ({ ...row, loginTime: typeof row.loginTime === "number" ? row.loginTime : 0 }) as Login);
 }

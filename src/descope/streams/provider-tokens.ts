@@ -4,7 +4,7 @@ import { EmptyAnswer, type DescopeClient } from "../client.js";
 import { mapConcurrentOrdered } from "../concurrency.js";
 import type { DeclaredException } from "../outcomes.js";
 import { loadSchema } from "../schemas.js";
-import { scanUsers, type DescopeUser } from "../user-scan.js";
+import { scanAllUsers, type DescopeUser } from "../user-scan/index.js";
 
 /**
  * Answers to token requests that are data, not a broken sync (statuses and wording are undocumented, reference
@@ -29,7 +29,7 @@ interface TokenRequest {
  */
 export function providerTokensStream(
   client: DescopeClient,
-  settings: { pageSize: number; concurrency: number; includeTokenValues: boolean },
+  settings: { pageSize: number; concurrency: number; searchIntervalMs: number; includeTokenValues: boolean },
 ): Stream {
   return {
     name: "provider_tokens",
@@ -38,14 +38,7 @@ export function providerTokensStream(
     async *read(context) {
       let tokensFound = 0;
       let noToken = 0;
-      const scan = scanUsers(client, {
-        path: "/v2/mgmt/user/search",
-        filter: { withTestUser: true },
-        timeField: "createdTime",
-        from: { timeS: 0, seenUserIds: [] },
-        pageSize: settings.pageSize,
-        warn: context.log.warn,
-      });
+      const scan = scanAllUsers(client, { ...settings, context });
       // Calls run pipelined across user pages and come back in order; the "turned off" verdict is reached after
       // the first few answers, not a page of them.
       const requests = async function* (): AsyncGenerator<TokenRequest> {
@@ -67,6 +60,7 @@ export function providerTokensStream(
         }
       }
       if (noToken > 0) context.log.info(`provider_tokens: ${noToken} user/provider pairs had no stored token.`);
+      context.report(`${(tokensFound + noToken).toLocaleString("en-US")} user/provider pairs asked, every one answered (${noToken.toLocaleString("en-US")} without a stored token)`);
     },
   };
 }

@@ -3,7 +3,7 @@ import type { DescopeClient } from "../client.js";
 import { withCustomAttributeColumns, type CustomAttributeColumns } from "../custom-attribute-columns.js";
 import { loadSchema } from "../schemas.js";
 import { withTombstones } from "../tombstones.js";
-import { scanUsers, type ScanPosition, type UserScanOptions } from "../user-scan.js";
+import { scanUsers, type ScanPosition, type UserScanOptions } from "../user-scan/index.js";
 
 /**
  * A second this close to "now" may still gain edits of users we already delivered (their modifiedTime stays the
@@ -11,10 +11,18 @@ import { scanUsers, type ScanPosition, type UserScanOptions } from "../user-scan
  */
 const SETTLED_AFTER_S = 60;
 
+type UserStreamSettings = {
+  pageSize: number;
+  concurrency: number;
+  searchIntervalMs: number;
+  startDateS?: number;
+  customAttributeColumns?: CustomAttributeColumns;
+};
+
 type UserStreamState = { modifiedTime: number; seenUserIds?: string[]; seenSettled?: boolean };
 
 /**
- * `users` and `test_users`: the search endpoints walked by `modifiedTime` (see user-scan.ts for why not plain
+ * `users` and `test_users`: the search endpoints walked by `modifiedTime` (see user-scan/index.ts for why not plain
  * paging). Incremental syncs checkpoint after every page. The last state keeps only the second, so the next sync
  * re-reads that one second: a user edited again within it keeps its modifiedTime and would otherwise be missed.
  */
@@ -26,7 +34,7 @@ function userSearchStream(
   settings: UserStreamSettings,
 ): Stream {
   // Deleted users (incremental only) and typed custom attribute columns: see tombstones.ts and custom-attribute-columns.ts.
-  return withTombstones(client, withCustomAttributeColumns({
+  const scanned: Stream = {
     name,
     jsonSchema: loadSchema(name),
     primaryKey: [["userId"]],
@@ -53,11 +61,15 @@ function userSearchStream(
         timeField: "modifiedTime",
         from,
         pageSize: settings.pageSize,
-        warn: context.log.warn,
+        concurrency: settings.concurrency,
+        requestIntervalMs: settings.searchIntervalMs,
+        log: context.log,
+        report: context.report,
         onTotal: (total) => context.estimate(total),
       });
       for await (const page of scan) {
-        yield* page.users;
+        // A page at a time: the engine writes it in one step.
+        yield page.users;
         position = page.position;
         if (incremental) {
           const seenSettled = position.timeS < Date.now() / 1000 - SETTLED_AFTER_S;
@@ -66,10 +78,9 @@ function userSearchStream(
       }
       if (incremental) yield checkpoint({ modifiedTime: position.timeS });
     },
-  }, settings.customAttributeColumns));
+  };
+  return withTombstones(client, withCustomAttributeColumns(scanned, settings.customAttributeColumns));
 }
-
-type UserStreamSettings = { pageSize: number; startDateS?: number; customAttributeColumns?: CustomAttributeColumns };
 
 export function usersStream(client: DescopeClient, settings: UserStreamSettings): Stream {
   return userSearchStream("users", "/v2/mgmt/user/search", {}, client, settings);
