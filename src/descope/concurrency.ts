@@ -5,27 +5,6 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
 }
 
 /**
- * Starts fetching the source's next item as soon as the current one is handed out, so the next request runs
- * while the consumer works on this one (one item ahead, so memory stays bounded).
- */
-export async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
-  const iterator = source[Symbol.asyncIterator]();
-  let next = iterator.next();
-  try {
-    for (;;) {
-      const result = await next;
-      if (result.done) return;
-      next = iterator.next();
-      // A failure is reported when that item is awaited; if the consumer stops first, nobody needs it.
-      next.catch(() => {});
-      yield result.value;
-    }
-  } finally {
-    await iterator.return?.();
-  }
-}
-
-/**
  * Maps a source (an array, or an async source such as user pages) through `fn` with at most `limit` calls in
  * flight, pipelined: up to `limit` calls stay in flight across the source's pages
  * (no barrier at the end of each page or round, and the source is pulled while calls run), results come out in
