@@ -1,7 +1,7 @@
 import { systemError } from "../cdk/errors.js";
 import type { JsonObject } from "../cdk/protocol.js";
 import type { DescopeClient } from "./client.js";
-import { syntheticId } from "./synthetic-id.js";
+import { syntheticId } from "../cdk/synthetic-id.js";
 
 const AUDIT_SEARCH_PATH = "/v1/mgmt/audit/search";
 /** Descope's maximum (and default) page size. */

@@ -2,7 +2,7 @@ import { configError, failureTypeOf } from "../cdk/errors.js";
 import type { Runtime, Source } from "../cdk/source.js";
 import type { Stream } from "../cdk/stream.js";
 import { DescopeApiError, DescopeClient, permissionErrorFor, type Bucket } from "./client.js";
-import { mapConcurrentOrdered } from "./concurrency.js";
+import { mapConcurrentOrdered } from "../cdk/concurrency.js";
 import { fetchCustomAttributeColumns } from "./custom-attribute-columns.js";
 import { spec, type DescopeConfig } from "./spec.js";
 import { accessKeysStream } from "./streams/access-keys.js";

@@ -3,7 +3,7 @@ import type { Logger } from "../cdk/output.js";
 import type { JsonObject, JsonSchema } from "../cdk/protocol.js";
 import { Checkpoint, checkpoint, type Stream, type StreamContext } from "../cdk/stream.js";
 import { DescopeApiError, type DescopeClient } from "./client.js";
-import { syntheticId } from "./synthetic-id.js";
+import { syntheticId } from "../cdk/synthetic-id.js";
 
 /**
  * Tombstones for hard-deleted users (reference §0.1 item 12): Descope's user search never shows a deleted user

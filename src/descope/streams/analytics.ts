@@ -2,7 +2,7 @@ import { systemError } from "../../cdk/errors.js";
 import type { JsonObject } from "../../cdk/protocol.js";
 import type { Stream } from "../../cdk/stream.js";
 import type { DescopeClient } from "../client.js";
-import { syntheticId } from "../synthetic-id.js";
+import { syntheticId } from "../../cdk/synthetic-id.js";
 import { fetchList } from "./list-endpoint.js";
 import { loadSchema } from "../schemas.js";
 

@@ -1,9 +1,9 @@
 import type { JsonObject } from "../../cdk/protocol.js";
 import type { Stream } from "../../cdk/stream.js";
 import type { DescopeClient } from "../client.js";
-import { chunk, mapConcurrentOrdered } from "../concurrency.js";
+import { chunk, mapConcurrentOrdered } from "../../cdk/concurrency.js";
 import { loadSchema } from "../schemas.js";
-import { syntheticId } from "../synthetic-id.js";
+import { syntheticId } from "../../cdk/synthetic-id.js";
 import { scanAllUsers } from "../user-scan/index.js";
 import { fetchList } from "./list-endpoint.js";
 import { isFeatureUnavailable, logFeatureUnavailable } from "./optional-feature.js";

@@ -2,9 +2,9 @@ import { systemError } from "../../cdk/errors.js";
 import type { JsonObject } from "../../cdk/protocol.js";
 import { checkpoint, type Stream } from "../../cdk/stream.js";
 import type { DescopeClient } from "../client.js";
-import { chunk, mapConcurrentOrdered } from "../concurrency.js";
+import { chunk, mapConcurrentOrdered } from "../../cdk/concurrency.js";
 import { loadSchema } from "../schemas.js";
-import { syntheticId } from "../synthetic-id.js";
+import { syntheticId } from "../../cdk/synthetic-id.js";
 import { fetchList } from "./list-endpoint.js";
 import { scanAllUsers, type ScanPosition } from "../user-scan/index.js";
 

@@ -1,7 +1,7 @@
 import type { JsonObject } from "../../cdk/protocol.js";
 import type { Stream } from "../../cdk/stream.js";
 import { EmptyAnswer, type DescopeClient } from "../client.js";
-import { mapConcurrentOrdered } from "../concurrency.js";
+import { mapConcurrentOrdered } from "../../cdk/concurrency.js";
 import type { DeclaredException } from "../outcomes.js";
 import { loadSchema } from "../schemas.js";
 import { scanAllUsers, type DescopeUser } from "../user-scan/index.js";

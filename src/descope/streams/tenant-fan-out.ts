@@ -1,7 +1,7 @@
 import type { JsonObject } from "../../cdk/protocol.js";
 import type { StreamContext } from "../../cdk/stream.js";
 import { EmptyAnswer, type DescopeClient } from "../client.js";
-import { mapConcurrentOrdered } from "../concurrency.js";
+import { mapConcurrentOrdered } from "../../cdk/concurrency.js";
 import type { DeclaredException } from "../outcomes.js";
 import { fetchList } from "./list-endpoint.js";
 import { ALL_TENANTS } from "./tenants.js";

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 
 /**
- * A key for records Descope gives no ID of its own: the same values always hash to the same 32 hex characters,
+ * A key for records the API gives no ID of its own: the same values always hash to the same 32 hex characters,
  * so a record read twice (a re-read boundary, a resumed sync) deduplicates downstream. Missing values count as null.
  */
 export function syntheticId(parts: readonly unknown[]): string {
