@@ -19,7 +19,10 @@ if (!url || !/^http:\/\/127\.0\.0\.1:\d+$/.test(url) || !(pageSize > 0) || !["an
   throw new Error("usage: floor.mjs http://127.0.0.1:<port> <projectId> <managementKey> <pageSize> anchor|offset");
 }
 const headers = { authorization: `Bearer ${projectId}:${managementKey}`, "content-type": "application/json" };
-const sort = [{ field: "modifiedTime", desc: false }, { field: "userId", desc: false }];
+const sort = [
+  { field: "modifiedTime", desc: false },
+  { field: "userId", desc: false },
+];
 
 async function search(body) {
   const response = await request(`${url}/v2/mgmt/user/search`, { method: "POST", headers, body: JSON.stringify({ ...body, sort, limit: pageSize }) });
@@ -29,7 +32,7 @@ async function search(body) {
 
 function print(users) {
   let text = "";
-  for (const user of users) text += JSON.stringify(user) + "\n";
+  for (const user of users) text += `${JSON.stringify(user)}\n`;
   if (process.stdout.write(text)) return undefined;
   return new Promise((resolve) => process.stdout.once("drain", resolve));
 }

@@ -43,5 +43,7 @@ for (const name of chosen) {
   rows.push(...(await scenario()));
   console.error(`bench: ${name} done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
-console.log(`${cpus().length} × ${cpus()[0]?.model ?? "CPU"}, ${(totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}, ${new Date().toISOString()}\n`);
+console.log(
+  `${cpus().length} × ${cpus()[0]?.model ?? "CPU"}, ${(totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}, ${new Date().toISOString()}\n`,
+);
 console.log(formatTable(rows));

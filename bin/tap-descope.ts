@@ -8,7 +8,10 @@ import { CLOCK_START_ENV } from "../src/descope/clock-start.js";
 import { descopeSource } from "../src/descope/source.js";
 import { runSinger } from "../src/singer/tap.js";
 
-const { version, description } = JSON.parse(readFileSync(join(packageRoot(import.meta.url), "package.json"), "utf8")) as { version: string; description: string };
+const { version, description } = JSON.parse(readFileSync(join(packageRoot(import.meta.url), "package.json"), "utf8")) as {
+  version: string;
+  description: string;
+};
 
 startClockFromEnvironment(CLOCK_START_ENV);
 process.exitCode = await runSinger(descopeSource, { name: "tap-descope", description, version }, process.argv.slice(2));

@@ -28,7 +28,13 @@ afterAll(async () => {
  * A one-shot start succeeds only when the container exits 0. The container is removed afterwards (the reaper is
  * disabled here, so cleanup is ours). With host networking the container reaches the emulator on 127.0.0.1.
  */
-async function runImage(options: { files?: Record<string, unknown>; mountAt: string; command: string[]; entrypoint?: string[]; workingDir?: string }) {
+async function runImage(options: {
+  files?: Record<string, unknown>;
+  mountAt: string;
+  command: string[];
+  entrypoint?: string[];
+  workingDir?: string;
+}) {
   const paths = inputFiles(options.files ?? {});
   let container = new GenericContainer(IMAGE!)
     .withNetworkMode(process.env.SOURCE_DESCOPE_DOCKER_NETWORK ?? "host")
@@ -50,7 +56,12 @@ async function runImage(options: { files?: Record<string, unknown>; mountAt: str
     logs.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
     await new Promise((resolve) => logs.on("end", resolve));
     // The connector writes nothing to stderr on success, so the combined log is exactly its stdout.
-    return { output, get messages() { return parseMessages(output); } };
+    return {
+      output,
+      get messages() {
+        return parseMessages(output);
+      },
+    };
   } finally {
     await started.stop({ remove: true });
   }
@@ -93,21 +104,25 @@ describe.skipIf(!IMAGE)("the Docker image", { timeout: 300_000 }, () => {
     );
   });
 
-  it("read, launched like Airbyte's replication pod (sh -c eval \"$AIRBYTE_ENTRYPOINT read …\" in /source with state)", async () => {
+  it('read, launched like Airbyte\'s replication pod (sh -c eval "$AIRBYTE_ENTRYPOINT read …" in /source with state)', async () => {
     const streams = ["users", "test_users", "login_history", "provider_tokens", "tenants"];
     const first = await runImage({
       files: { connectorConfig: emulatorConfig(emulator), catalog: configuredCatalog(streams, "incremental"), inputState: [] },
       mountAt: "/source",
       workingDir: "/source",
       entrypoint: ["sh", "-c"],
-      command: ['eval "$AIRBYTE_ENTRYPOINT read --config /source/connectorConfig.json --catalog /source/catalog.json --state /source/inputState.json"'],
+      command: [
+        'eval "$AIRBYTE_ENTRYPOINT read --config /source/connectorConfig.json --catalog /source/catalog.json --state /source/inputState.json"',
+      ],
     });
     expect(recordsOf(first.messages, "users")).toHaveLength(emulator.store.users.length);
     expect(recordsOf(first.messages, "test_users")).toHaveLength(emulator.store.testUsers.length);
     expect(recordsOf(first.messages, "tenants")).toHaveLength(emulator.store.tenants.length);
     for (const stream of streams) {
       const statuses = first.messages.flatMap((m) =>
-        m.type === "TRACE" && m.trace.type === "STREAM_STATUS" && m.trace.stream_status.stream_descriptor.name === stream ? [m.trace.stream_status.status] : [],
+        m.type === "TRACE" && m.trace.type === "STREAM_STATUS" && m.trace.stream_status.stream_descriptor.name === stream
+          ? [m.trace.stream_status.status]
+          : [],
       );
       expect(statuses.at(-1)).toBe("COMPLETE");
     }

@@ -79,12 +79,18 @@ describe("custom attributes as typed columns", () => {
     const withSeatsText = users.find((user) => raw(user).seats === "12")!;
     expect(withSeatsText).toMatchObject({ custom_seats: null, custom_beta: null, customAttributes: { seats: "12", beta: "yes" } });
     const withDateMs = users.find((user) => raw(user).contractStart === 1_704_067_200_000)!;
-    expect(withDateMs).toMatchObject({ custom_contractStart: "2024-01-01T00:00:00.000Z", custom_interests: ["security", "billing"], custom_birthday: "03-14" });
+    expect(withDateMs).toMatchObject({
+      custom_contractStart: "2024-01-01T00:00:00.000Z",
+      custom_interests: ["security", "billing"],
+      custom_birthday: "03-14",
+    });
     const withDateText = users.find((user) => raw(user).contractStart === "2023-11-05")!;
     expect(withDateText.custom_contractStart).toBe("2023-11-05T00:00:00.000Z");
     const unicode = users.find((user) => typeof raw(user).department === "string" && (raw(user).department as string).includes("東京"))!;
     expect(unicode.custom_department).toBe(raw(unicode).department);
-    expect(users.find((user) => Array.isArray(raw(user).interests) && (raw(user).interests as unknown[]).length === 300)?.custom_interests).toHaveLength(300);
+    expect(
+      users.find((user) => Array.isArray(raw(user).interests) && (raw(user).interests as unknown[]).length === 300)?.custom_interests,
+    ).toHaveLength(300);
 
     // The seeded misfits: every awkward value set's values of the wrong type, once per user holding it.
     const misfitsPerSet = new Map<JsonObject, number>([
@@ -151,7 +157,13 @@ describe("custom attributes as typed columns", () => {
 
   it("definitions the key may not read leave the schema without columns, with a warning, and the raw values in place", async () => {
     emulator = await scaledEmulator({ users: 20, testUsers: 0 });
-    emulator.faults.add({ match: "/v1/mgmt/user/customattributes", kind: "status", status: 403, body: { errorCode: "E011003", errorDescription: "Forbidden" }, times: Infinity });
+    emulator.faults.add({
+      match: "/v1/mgmt/user/customattributes",
+      kind: "status",
+      status: 403,
+      body: { errorCode: "E011003", errorDescription: "Forbidden" },
+      times: Infinity,
+    });
     const result = await runConnector("discover", { config: emulatorConfig(emulator) });
     expect(result.exitCode).toBe(0);
     const catalog = result.messages.find((message) => message.type === "CATALOG");

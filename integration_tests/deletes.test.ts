@@ -75,7 +75,11 @@ describe("deleted users (tombstones)", () => {
     }
     // Live users never carry the field; the re-created user arrives as the live user it is.
     const liveIds = new Set(emulator.store.users.map((user) => user.userId));
-    expect(records(second, "users").filter((row) => liveIds.has(row.userId as string)).every((row) => !("_ab_cdc_deleted_at" in row))).toBe(true);
+    expect(
+      records(second, "users")
+        .filter((row) => liveIds.has(row.userId as string))
+        .every((row) => !("_ab_cdc_deleted_at" in row)),
+    ).toBe(true);
     // Read within the audit budget, filtered to deletions, and cross-checked with users/load.
     const audit = emulator.requests.filter((request) => request.path === "/v1/mgmt/audit/search");
     expect(audit.length).toBeGreaterThan(0);
@@ -108,13 +112,23 @@ describe("deleted users (tombstones)", () => {
     // More deletions than one audit page holds (1000), so the lookup pages by counter.
     const ids = emulator.store.users.slice(0, 1100).map((user) => user.userId);
     const fromMs = Date.now() - 5 * 60_000;
-    ids.forEach((userId, i) => emulator!.store.deleteUsers([userId], { atMs: fromMs + i * 100 }));
+    for (const [i, userId] of ids.entries()) emulator.store.deleteUsers([userId], { atMs: fromMs + i * 100 });
 
     // Killed before the tombstones' checkpoint: the next run emits them all again (none lost).
-    const beforeCheckpoint = await runConnector("read", { config, catalog, state: firstState, onLine: (line) => (line.includes('"_ab_cdc_deleted_at"') ? "kill" : undefined) });
+    const beforeCheckpoint = await runConnector("read", {
+      config,
+      catalog,
+      state: firstState,
+      onLine: (line) => (line.includes('"_ab_cdc_deleted_at"') ? "kill" : undefined),
+    });
     expect(beforeCheckpoint.signal).toBe("SIGKILL");
     // Killed right after it: the resumed run has nothing left to emit.
-    const afterCheckpoint = await runConnector("read", { config, catalog, state: firstState, onLine: (line) => (line.includes('"type":"STATE"') ? "kill" : undefined) });
+    const afterCheckpoint = await runConnector("read", {
+      config,
+      catalog,
+      state: firstState,
+      onLine: (line) => (line.includes('"type":"STATE"') ? "kill" : undefined),
+    });
     expect(afterCheckpoint.signal).toBe("SIGKILL");
     const emitted = tombstonesOf(records(afterCheckpoint, "users")).map((row) => row.userId);
     expect(new Set(emitted)).toEqual(new Set(ids));
@@ -138,7 +152,11 @@ describe("deleted users (tombstones)", () => {
         },
       },
     ];
-    const result = await runConnector("read", { config: emulatorConfig(emulator), catalog: configuredCatalog(["users"], "incremental"), state: staleState });
+    const result = await runConnector("read", {
+      config: emulatorConfig(emulator),
+      catalog: configuredCatalog(["users"], "incremental"),
+      state: staleState,
+    });
     expect(result.exitCode).toBe(0);
     const warning = logs(result).find((log) => log.level === "WARN" && log.message.includes("cannot be known"));
     expect(warning?.message).toMatch(/30 days/);
@@ -152,7 +170,13 @@ describe("deleted users (tombstones)", () => {
     const catalog = configuredCatalog(["users"], "incremental");
     const state = asIfRunMinutesAgo(nextState(await runConnector("read", { config, catalog })), 6);
     const checkedUntilMs = (state[0] as { stream: { stream_state: JsonObject } }).stream.stream_state.deletionsCheckedUntilMs;
-    emulator.faults.add({ match: "/v1/mgmt/audit/search", kind: "status", status: 403, body: { errorCode: "E011003", errorDescription: "Forbidden" }, times: Infinity });
+    emulator.faults.add({
+      match: "/v1/mgmt/audit/search",
+      kind: "status",
+      status: 403,
+      body: { errorCode: "E011003", errorDescription: "Forbidden" },
+      times: Infinity,
+    });
     const result = await runConnector("read", { config, catalog, state });
     expect(result.exitCode).toBe(0);
     expect(logs(result).some((log) => log.level === "WARN" && /deleted users cannot be detected.*HTTP 403/.test(log.message))).toBe(true);

@@ -28,7 +28,11 @@ describe("login_history", () => {
     expect(new Set(logins.map((login) => login.id)).size).toBe(logins.length);
 
     const again = await runConnector("read", { config: emulatorConfig(emulator), catalog: configuredCatalog(["login_history"]) });
-    expect(records(again, "login_history").map((login) => login.id).sort()).toEqual(logins.map((login) => login.id).sort());
+    expect(
+      records(again, "login_history")
+        .map((login) => login.id)
+        .sort(),
+    ).toEqual(logins.map((login) => login.id).sort());
   });
 
   it("accepts the documented {usersAuthHistory: [...]} wrapper as well as the bare array", async () => {

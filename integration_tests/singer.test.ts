@@ -65,17 +65,20 @@ function singerMessages(stdout: string): SingerLine[] {
       };
       switch (message.type) {
         case "SCHEMA":
-          if (typeof message.stream !== "string" || typeof message.schema !== "object" || !Array.isArray(message.key_properties)) fail("SCHEMA needs stream, schema, key_properties");
-          for (const key of message.key_properties) if (!(key in ((message.schema.properties ?? {}) as JsonObject))) fail(`key property ${key} not in the schema`);
+          if (typeof message.stream !== "string" || typeof message.schema !== "object" || !Array.isArray(message.key_properties))
+            fail("SCHEMA needs stream, schema, key_properties");
+          for (const key of message.key_properties)
+            if (!(key in ((message.schema.properties ?? {}) as JsonObject))) fail(`key property ${key} not in the schema`);
           schemaSeen.add(message.stream);
           break;
         case "RECORD":
-          if (typeof message.stream !== "string" || typeof message.record !== "object" || message.record === null) fail("RECORD needs stream and record");
+          if (typeof message.stream !== "string" || typeof message.record !== "object" || message.record === null)
+            fail("RECORD needs stream and record");
           if (!schemaSeen.has(message.stream)) fail("RECORD before its stream's SCHEMA");
           if (!RFC3339.test(message.time_extracted ?? "")) fail("time_extracted is not RFC 3339");
           break;
         case "STATE":
-          if (typeof message.value !== "object" || typeof message.value?.bookmarks !== "object") fail('STATE needs value.bookmarks');
+          if (typeof message.value !== "object" || typeof message.value?.bookmarks !== "object") fail("STATE needs value.bookmarks");
           break;
         default:
           fail("unknown type");
@@ -112,9 +115,16 @@ describe("tap-descope (Singer)", () => {
   it("--about describes the tap: version, capabilities, settings from the same spec (secret marked)", async () => {
     const json = await runTap(["--about", "--format", "json"]);
     expect(json.exitCode).toBe(0);
-    const about = JSON.parse(json.stdout) as { name: string; version: string; capabilities: string[]; settings: { properties: Record<string, JsonObject>; required: string[] } };
+    const about = JSON.parse(json.stdout) as {
+      name: string;
+      version: string;
+      capabilities: string[];
+      settings: { properties: Record<string, JsonObject>; required: string[] };
+    };
     expect(about).toMatchObject({ name: "tap-descope", version: VERSION, capabilities: ["catalog", "discover", "state", "about"] });
-    const spec = JSON.parse(readFileSync(join(ROOT, "integration_tests", "spec.json"), "utf8")) as { connectionSpecification: { properties: JsonObject; required: string[] } };
+    const spec = JSON.parse(readFileSync(join(ROOT, "integration_tests", "spec.json"), "utf8")) as {
+      connectionSpecification: { properties: JsonObject; required: string[] };
+    };
     expect(Object.keys(about.settings.properties)).toEqual(Object.keys(spec.connectionSpecification.properties));
     expect(about.settings.required).toEqual(spec.connectionSpecification.required);
     expect(about.settings.properties.management_key).toMatchObject({ secret: true, writeOnly: true });
@@ -178,7 +188,10 @@ describe("tap-descope (Singer)", () => {
 
     const airbyte = await runConnector("read", {
       config,
-      catalog: configuredCatalog(catalog.streams.map((s) => s.tap_stream_id), "incremental"),
+      catalog: configuredCatalog(
+        catalog.streams.map((s) => s.tap_stream_id),
+        "incremental",
+      ),
     });
     expect(airbyte.exitCode).toBe(0);
     for (const entry of catalog.streams) {
@@ -238,7 +251,12 @@ describe("tap-descope (Singer)", () => {
     expect(second.exitCode).toBe(0);
     const secondMessages = singerMessages(second.stdout);
     const changed = tapRecords(secondMessages, "users");
-    expect(changed.filter((user) => user.familyName === "Changed").map((user) => user.userId).sort()).toEqual(edited.map((user) => user.userId).sort());
+    expect(
+      changed
+        .filter((user) => user.familyName === "Changed")
+        .map((user) => user.userId)
+        .sort(),
+    ).toEqual(edited.map((user) => user.userId).sort());
     // Besides the edits, only the boundary second the bookmark points at is re-read (on purpose: see users.ts).
     for (const user of changed) if (user.familyName !== "Changed") expect(user.modifiedTime).toBe(cursor);
     expect(changed.length).toBeLessThan(10);
@@ -265,9 +283,18 @@ describe("tap-descope (Singer)", () => {
     expect(properties._sdc_deleted_at).toEqual(properties._ab_cdc_deleted_at);
     const tombstones = tapRecords(second, "users").filter((user) => user._sdc_deleted_at);
     expect(tombstones).toEqual([
-      { userId: deletedId, modifiedTime: deletedAtMs / 1000, _ab_cdc_deleted_at: new Date(deletedAtMs).toISOString(), _sdc_deleted_at: new Date(deletedAtMs).toISOString() },
+      {
+        userId: deletedId,
+        modifiedTime: deletedAtMs / 1000,
+        _ab_cdc_deleted_at: new Date(deletedAtMs).toISOString(),
+        _sdc_deleted_at: new Date(deletedAtMs).toISOString(),
+      },
     ]);
-    expect(tapRecords(second, "users").filter((user) => user.userId !== deletedId).every((user) => !("_sdc_deleted_at" in user))).toBe(true);
+    expect(
+      tapRecords(second, "users")
+        .filter((user) => user.userId !== deletedId)
+        .every((user) => !("_sdc_deleted_at" in user)),
+    ).toBe(true);
   });
 
   it("bookmarks of streams not synced this run are carried into every STATE", async () => {
@@ -301,7 +328,10 @@ describe("tap-descope (Singer)", () => {
     expect(airbyteState.exitCode).not.toBe(0);
     expect(airbyteState.stderr).toContain('Singer state: {"bookmarks": {...}}');
 
-    const unknownStream = await runTap([], { config: emulatorConfig(emulator), catalog: { streams: [{ tap_stream_id: "nope", schema: {}, metadata: [{ breadcrumb: [], metadata: { selected: true } }] }] } });
+    const unknownStream = await runTap([], {
+      config: emulatorConfig(emulator),
+      catalog: { streams: [{ tap_stream_id: "nope", schema: {}, metadata: [{ breadcrumb: [], metadata: { selected: true } }] }] },
+    });
     expect(unknownStream.exitCode).not.toBe(0);
     expect(unknownStream.stderr).toContain("selects streams this tap does not have: nope");
   });
@@ -340,9 +370,13 @@ describe("examples/meltano", () => {
     };
     const tap = project.plugins.extractors.find((plugin) => plugin.name === "tap-descope")!;
     expect(tap.executable).toBe("tap-descope");
-    const about = JSON.parse((await runTap(["--about", "--format", "json"])).stdout) as { capabilities: string[]; settings: { properties: Record<string, JsonObject> } };
+    const about = JSON.parse((await runTap(["--about", "--format", "json"])).stdout) as {
+      capabilities: string[];
+      settings: { properties: Record<string, JsonObject> };
+    };
     expect(tap.capabilities).toEqual(about.capabilities);
     expect(tap.settings.map((setting) => setting.name)).toEqual(Object.keys(about.settings.properties));
-    for (const setting of tap.settings) expect(Boolean(setting.sensitive), setting.name).toBe(about.settings.properties[setting.name]!.secret === true);
+    for (const setting of tap.settings)
+      expect(Boolean(setting.sensitive), setting.name).toBe(about.settings.properties[setting.name]!.secret === true);
   });
 });

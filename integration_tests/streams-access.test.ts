@@ -16,7 +16,15 @@ afterEach(async () => {
   emulator = undefined;
 });
 
-const ACCESS_STREAMS = ["tenant_sso_settings", "tenant_settings", "inbound_apps", "inbound_app_consents", "outbound_apps", "flows", "authz_relations"];
+const ACCESS_STREAMS = [
+  "tenant_sso_settings",
+  "tenant_settings",
+  "inbound_apps",
+  "inbound_app_consents",
+  "outbound_apps",
+  "flows",
+  "authz_relations",
+];
 const CONSENTS_PATH = "/v1/mgmt/thirdparty/consents/search";
 const APPS_PATH = "/v2/mgmt/thirdparty/apps/load";
 
@@ -53,7 +61,11 @@ describe("access streams: records equal the emulator's data", () => {
     }
     // The awkward cases the data must hold for that comparison to mean something.
     expect(new Set(store.tenants.map((tenant) => store.ssoConfigurationsOf(tenant.id).length))).toEqual(new Set([0, 1, 2]));
-    expect(store.tenants.some((tenant) => store.ssoConfigurationsOf(tenant.id).some((configuration) => typeof configuration.oidc?.clientSecret === "string"))).toBe(true);
+    expect(
+      store.tenants.some((tenant) =>
+        store.ssoConfigurationsOf(tenant.id).some((configuration) => typeof configuration.oidc?.clientSecret === "string"),
+      ),
+    ).toBe(true);
     expect(access.consents.length).toBeGreaterThan(100);
     expect(access.outboundApps.some((app) => app.clientSecret)).toBe(true);
 
@@ -91,10 +103,13 @@ describe("access streams: records equal the emulator's data", () => {
     const { access } = emulator!.store;
     expect(byKey(records(result, "inbound_app_consents"), ["id"])).toEqual(byKey(asJson(access.consents), ["id"]));
     expect(byKey(records(result, "inbound_apps"), ["id"])).toEqual(byKey(asJson(access.inboundApps), ["id"]));
-    const pages = (path: string) => emulator!.requests.filter((request) => request.path === path).map((request) => (request.body as { page: number }).page);
+    const pages = (path: string) =>
+      emulator!.requests.filter((request) => request.path === path).map((request) => (request.body as { page: number }).page);
     expect(pages(CONSENTS_PATH)).toEqual([...Array(Math.ceil(access.consents.length / 2)).keys()]);
     expect(pages(APPS_PATH)).toEqual([0, 1, 2]);
-    expect(logs(result).some((log) => log.message.includes(`${access.consents.length} distinct of Descope's total ${access.consents.length}`))).toBe(true);
+    expect(logs(result).some((log) => log.message.includes(`${access.consents.length} distinct of Descope's total ${access.consents.length}`))).toBe(
+      true,
+    );
   });
 
   it("a page that loses rows against the total fails the stream loudly instead of ending short", async () => {
@@ -109,7 +124,11 @@ describe("access streams: records equal the emulator's data", () => {
     expect(result.exitCode).toBe(1);
     expect(streamStatuses(result, "inbound_app_consents").at(-1)).toBe("INCOMPLETE");
     expect(streamStatuses(result, "flows").at(-1)).toBe("COMPLETE");
-    expect(errorTraces(result).map((error) => error.message).join("\n")).toMatch(/reported \d+ rows but paging delivered 100/);
+    expect(
+      errorTraces(result)
+        .map((error) => error.message)
+        .join("\n"),
+    ).toMatch(/reported \d+ rows but paging delivered 100/);
   });
 
   it("an older deployment without the v2 apps route is read through GET /v1/mgmt/thirdparty/apps/load", async () => {
@@ -128,7 +147,10 @@ describe("a project without a feature", () => {
     for (const stream of disabled) {
       expect(streamStatuses(result, stream), stream).toEqual(["STARTED", "RUNNING", "COMPLETE"]);
       expect(records(result, stream), stream).toEqual([]);
-      expect(logs(result).filter((log) => log.message.startsWith(`${stream}: `) && log.message.includes("not enabled")), stream).toHaveLength(1);
+      expect(
+        logs(result).filter((log) => log.message.startsWith(`${stream}: `) && log.message.includes("not enabled")),
+        stream,
+      ).toHaveLength(1);
     }
     expect(logs(result).filter((log) => log.level === "WARN" || log.level === "ERROR")).toEqual([]);
     // ReBAC is judged on its first call, not after a fan-out over every user.
@@ -137,22 +159,36 @@ describe("a project without a feature", () => {
 
   it("any other 400 is not taken for a missing feature: the stream fails", async () => {
     emulator = await startEmulator({ users: 50, tenants: 2, auditEvents: 10 });
-    emulator.faults.add({ kind: "status", status: 400, body: { errorCode: "E011003", errorDescription: "Request is invalid", errorMessage: "unknown field" }, match: "/v1/mgmt/outbound/apps" });
+    emulator.faults.add({
+      kind: "status",
+      status: 400,
+      body: { errorCode: "E011003", errorDescription: "Request is invalid", errorMessage: "unknown field" },
+      match: "/v1/mgmt/outbound/apps",
+    });
     const result = await runConnector("read", { config: emulatorConfig(emulator), catalog: configuredCatalog(["outbound_apps"]) });
     expect(result.exitCode).toBe(1);
     expect(streamStatuses(result, "outbound_apps").at(-1)).toBe("INCOMPLETE");
   });
 
-  it("\"not enabled\" after the first answer is a failure, not an empty stream: relations and consents cut short fail", async () => {
+  it('"not enabled" after the first answer is a failure, not an empty stream: relations and consents cut short fail', async () => {
     emulator = await startEmulator({ users: 250, testUsers: 10, tenants: 3, auditEvents: 10 });
-    const notEnabled = (path: string) => ({ kind: "status" as const, status: 400, match: path, body: { errorCode: "E011003", errorDescription: "Request is invalid", errorMessage: "feature is not enabled for this project" } });
+    const notEnabled = (path: string) => ({
+      kind: "status" as const,
+      status: 400,
+      match: path,
+      body: { errorCode: "E011003", errorDescription: "Request is invalid", errorMessage: "feature is not enabled for this project" },
+    });
     const calls = new Map<string, number>();
     emulator.onRequest((request) => {
       const count = (calls.get(request.path) ?? 0) + 1;
       calls.set(request.path, count);
-      if (count === 2 && (request.path === "/v1/mgmt/authz/re/targets" || request.path === CONSENTS_PATH)) emulator!.faults.add(notEnabled(request.path));
+      if (count === 2 && (request.path === "/v1/mgmt/authz/re/targets" || request.path === CONSENTS_PATH))
+        emulator!.faults.add(notEnabled(request.path));
     });
-    const result = await runConnector("read", { config: emulatorConfig(emulator), catalog: configuredCatalog(["authz_relations", "inbound_app_consents"]) });
+    const result = await runConnector("read", {
+      config: emulatorConfig(emulator),
+      catalog: configuredCatalog(["authz_relations", "inbound_app_consents"]),
+    });
     expect(result.exitCode).toBe(1);
     expect(streamStatuses(result, "authz_relations").at(-1)).toBe("INCOMPLETE");
     expect(streamStatuses(result, "inbound_app_consents").at(-1)).toBe("INCOMPLETE");
@@ -170,7 +206,7 @@ describe("a project without a feature", () => {
 });
 
 describe("groups keyed by (tenantId, ssoId, id)", () => {
-  it("ids repeating across a tenant's SSO configurations are separate records, and a missing ssoId reads as \"\"", async () => {
+  it('ids repeating across a tenant\'s SSO configurations are separate records, and a missing ssoId reads as ""', async () => {
     const result = await read({}, ["groups"]);
     expect(result.exitCode).toBe(0);
     const groups = records(result, "groups");

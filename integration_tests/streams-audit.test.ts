@@ -3,7 +3,17 @@ import type { JsonObject } from "../src/cdk/protocol.js";
 import { startEmulator, type Emulator, type EmulatorOptions } from "./emulator/server.js";
 import type { AuditEvent } from "./emulator/types.js";
 import { auditRange, expectedAuditEvents } from "./helpers/expected-records.js";
-import { configuredCatalog, emulatorConfig, errorTraces, logs, nextState, records, runConnector, stateMessages, streamStatuses } from "./helpers/connector.js";
+import {
+  configuredCatalog,
+  emulatorConfig,
+  errorTraces,
+  logs,
+  nextState,
+  records,
+  runConnector,
+  stateMessages,
+  streamStatuses,
+} from "./helpers/connector.js";
 
 let emulator: Emulator | undefined;
 afterEach(async () => {
@@ -149,7 +159,9 @@ describe("audit_events", () => {
     const states = stateMessages(result, "audit_events").map((state) => state.stream.stream_state as { occurredMs: number; readToMs: number });
     expect(states).toHaveLength(1);
     expect(states[0]).toMatchObject({ occurredMs: Number(expected.at(-1)!.occurred), readToMs: auditRange(emulator).toMs });
-    expect(summaryOf(result)).toContain(`Descope counted ${expected.length}, ${expected.length} distinct came back (0 in the 1 ms margins of a window, 0 delivered by the last sync); pages came newest first (the read does not depend on order)`);
+    expect(summaryOf(result)).toContain(
+      `Descope counted ${expected.length}, ${expected.length} distinct came back (0 in the 1 ms margins of a window, 0 delivered by the last sync); pages came newest first (the read does not depend on order)`,
+    );
   });
 
   it("a deployment that ignores page delivers fewer events than its total: an ERROR and a non-zero exit, not silent loss", async () => {

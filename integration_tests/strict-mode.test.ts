@@ -8,7 +8,16 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { JsonObject } from "../src/cdk/protocol.js";
 import { startEmulator, type Emulator, type EmulatorOptions } from "./emulator/server.js";
 import { EXPECTED_RECORDS, keyedRows } from "./helpers/expected-records.js";
-import { configuredCatalog, emulatorConfig, errorTraces, nextState, records, runConnector, streamStatuses, type RunResult } from "./helpers/connector.js";
+import {
+  configuredCatalog,
+  emulatorConfig,
+  errorTraces,
+  nextState,
+  records,
+  runConnector,
+  streamStatuses,
+  type RunResult,
+} from "./helpers/connector.js";
 import { killAt } from "./reliability/support.js";
 
 let emulator: Emulator | undefined;
@@ -47,8 +56,14 @@ async function expectEmulatorData(emu: Emulator, runs: RunResult[], streams: str
     for (const run of runs) for (const [key, row] of keyedRows(records(run, stream), expectation!)) delivered.set(key, row);
     const expected = keyedRows(await expectation!.expected(emu), expectation!);
     expect(expected.size, `${stream}: the emulator holds no data to compare with`).toBeGreaterThan(0);
-    expect([...delivered.keys()].filter((key) => !expected.has(key)), `${stream}: extra records`).toEqual([]);
-    expect([...expected.keys()].filter((key) => !delivered.has(key)), `${stream}: missing records`).toEqual([]);
+    expect(
+      [...delivered.keys()].filter((key) => !expected.has(key)),
+      `${stream}: extra records`,
+    ).toEqual([]);
+    expect(
+      [...expected.keys()].filter((key) => !delivered.has(key)),
+      `${stream}: missing records`,
+    ).toEqual([]);
     for (const [key, row] of expected) expect(delivered.get(key), `${stream} ${key}`).toEqual(row);
   }
 }

@@ -1,7 +1,18 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { JsonObject } from "../src/cdk/protocol.js";
 import type { Emulator } from "./emulator/server.js";
-import { scaledEmulator, configuredCatalog, emulatorConfig, errorTraces, logs, nextState, records, runConnector, stateMessages, expectLifecycle } from "./helpers/connector.js";
+import {
+  scaledEmulator,
+  configuredCatalog,
+  emulatorConfig,
+  errorTraces,
+  logs,
+  nextState,
+  records,
+  runConnector,
+  stateMessages,
+  expectLifecycle,
+} from "./helpers/connector.js";
 
 let emulator: Emulator | undefined;
 afterEach(async () => {
@@ -54,12 +65,21 @@ describe("users and test_users", () => {
     const second = await runConnector("read", { config, catalog, state: nextState(first) });
     expect(second.exitCode).toBe(0);
     const changed = records(second, "users");
-    expect(changed.filter((user) => user.givenName === "Edited").map((user) => user.userId).sort()).toEqual(edited.map((user) => user.userId).sort());
+    expect(
+      changed
+        .filter((user) => user.givenName === "Edited")
+        .map((user) => user.userId)
+        .sort(),
+    ).toEqual(edited.map((user) => user.userId).sort());
     for (const user of changed) {
       if (user.givenName !== "Edited") expect(user.modifiedTime).toBe(finalCursor);
     }
     expect(changed.length).toBeLessThan(10);
-    expect(records(second, "test_users").every((user) => user.modifiedTime === stateMessages(first, "test_users").at(-1)!.stream.stream_state!.modifiedTime)).toBe(true);
+    expect(
+      records(second, "test_users").every(
+        (user) => user.modifiedTime === stateMessages(first, "test_users").at(-1)!.stream.stream_state!.modifiedTime,
+      ),
+    ).toBe(true);
   });
 
   it("an edit during the sync is not lost: across that sync and the next, every user's final version is emitted", async () => {
@@ -91,7 +111,10 @@ describe("users and test_users", () => {
     emulator = await scaledEmulator({ users: 3000, testUsers: 0, seed: 7 });
     const store = emulator.store;
     const seen = new Set<string>();
-    const sort = [{ field: "modifiedTime", desc: false }, { field: "userId", desc: false }];
+    const sort = [
+      { field: "modifiedTime", desc: false },
+      { field: "userId", desc: false },
+    ];
     for (let page = 0; ; page++) {
       if (page === 3) {
         const sorted = [...store.users].sort((a, b) => a.modifiedTime - b.modifiedTime);
@@ -103,7 +126,7 @@ describe("users and test_users", () => {
         body: JSON.stringify({ page, limit: 200, sort }),
       });
       const { users } = (await response.json()) as { users: { userId: string }[] };
-      users.forEach((user) => seen.add(user.userId));
+      for (const user of users) seen.add(user.userId);
       if (users.length < 200) break;
     }
     expect(seen.size).toBeLessThan(store.users.length);
@@ -141,7 +164,10 @@ describe("users and test_users", () => {
 
   it("a cursor far in the future yields no records and still a state (the acceptance tests' abnormal state)", async () => {
     emulator = await scaledEmulator({ users: 50, testUsers: 5 });
-    const state = ["users", "test_users"].map((name) => ({ type: "STREAM", stream: { stream_descriptor: { name }, stream_state: { modifiedTime: 32503680000 } } }));
+    const state = ["users", "test_users"].map((name) => ({
+      type: "STREAM",
+      stream: { stream_descriptor: { name }, stream_state: { modifiedTime: 32503680000 } },
+    }));
     const result = await runConnector("read", {
       config: emulatorConfig(emulator),
       catalog: configuredCatalog(["users", "test_users"], "incremental"),
@@ -197,13 +223,23 @@ describe("a deployment that ignores the user-search sort", () => {
 
 describe("a deployment less friendly than the emulator's defaults", () => {
   it("strictly-after time bounds, a rejected sort and users without times: every user arrives, incrementally too", async () => {
-    emulator = await scaledEmulator({ users: 900, testUsers: 0, bulkImportUsers: 150, usersWithoutTimes: 6, exclusiveUserTimeBounds: true, rejectUserSort: true, seed: 31 });
+    emulator = await scaledEmulator({
+      users: 900,
+      testUsers: 0,
+      bulkImportUsers: 150,
+      usersWithoutTimes: 6,
+      exclusiveUserTimeBounds: true,
+      rejectUserSort: true,
+      seed: 31,
+    });
     const config = emulatorConfig(emulator, { page_size: 100 });
     const catalog = configuredCatalog(["users"], "incremental");
     const first = await runConnector("read", { config, catalog });
     expect(first.exitCode).toBe(0);
     expect(byId(records(first, "users"))).toEqual(byId(emulator.store.users as unknown as JsonObject[]));
-    const warnings = logs(first).filter((log) => log.level === "WARN").map((log) => log.message);
+    const warnings = logs(first)
+      .filter((log) => log.level === "WARN")
+      .map((log) => log.message);
     expect(warnings.some((message) => message.includes("refused to sort users by modifiedTime"))).toBe(true);
     expect(warnings.filter((message) => message.startsWith('6 users came without "modifiedTime"'))).toHaveLength(1);
 
@@ -215,7 +251,10 @@ describe("a deployment less friendly than the emulator's defaults", () => {
 
   it("a backend that silently leaves users out of its pages fails the sync loudly instead of finishing short", async () => {
     emulator = await scaledEmulator({ users: 800, testUsers: 0, dropUsersFromPages: 50, seed: 32 });
-    const result = await runConnector("read", { config: emulatorConfig(emulator, { page_size: 100 }), catalog: configuredCatalog(["users", "tenants"]) });
+    const result = await runConnector("read", {
+      config: emulatorConfig(emulator, { page_size: 100 }),
+      catalog: configuredCatalog(["users", "tenants"]),
+    });
     expect(result.exitCode).toBe(1);
     expectLifecycle(result, "users", "INCOMPLETE");
     expectLifecycle(result, "tenants", "COMPLETE");

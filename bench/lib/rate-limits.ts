@@ -33,7 +33,13 @@ export function scaledEmulatorFlags(limits: Partial<Record<Bucket, Limit>>, time
  */
 export function connectorSpecDefault(property: string): number {
   const output = execFileSync(process.execPath, [SOURCE_BIN, "spec"], { cwd: BENCH_ROOT, encoding: "utf8" });
-  const spec = output.split("\n").map((line) => JSON.parse(line || "{}") as { type?: string; spec?: { connectionSpecification: { properties: Record<string, { default?: unknown }> } } }).find((m) => m.type === "SPEC");
+  const spec = output
+    .split("\n")
+    .map(
+      (line) =>
+        JSON.parse(line || "{}") as { type?: string; spec?: { connectionSpecification: { properties: Record<string, { default?: unknown }> } } },
+    )
+    .find((m) => m.type === "SPEC");
   const value = spec?.spec?.connectionSpecification.properties[property]?.default;
   if (typeof value !== "number") throw new Error(`the connector's spec has no numeric default for ${property}`);
   return value;

@@ -1,7 +1,7 @@
 /**
  * Fan-out under rate limits the connector is not told: `login_history` and `provider_tokens` against an emulator
  * whose management limit is 1000/10 s (Descope's backend-SDK budget) and against one whose limit is 100/60 s
- * (plain API traffic); which one a client gets is not documented (reference §0.1 item 9). The connector runs with
+ * (plain API traffic); which one a client gets is not documented (docs/descope-api-notes.md §0.1 item 9). The connector runs with
  * its default budgets, so it must find the limit itself. Clocks are scaled so each run's floor is ~10 s.
  *
  * Throughput is the floor ÷ elapsed, the floor being the busiest bucket's admitted requests ÷ limit × window, with
@@ -14,7 +14,15 @@
 import { connectorReadArgs } from "../lib/connector.js";
 import { startEmulatorProcess, type RequestLog } from "../lib/emulator.js";
 import { runMeasured } from "../lib/measure.js";
-import { connectorSpecDefault, describeCounts, describeLimit, rateLimitFloor, scaledEmulatorFlags, type Bucket, type Limit } from "../lib/rate-limits.js";
+import {
+  connectorSpecDefault,
+  describeCounts,
+  describeLimit,
+  rateLimitFloor,
+  scaledEmulatorFlags,
+  type Bucket,
+  type Limit,
+} from "../lib/rate-limits.js";
 import { ratioRow, seconds, type Row } from "../lib/table.js";
 
 const LATENCY_MS = 100;
@@ -58,7 +66,8 @@ export async function fanOut(): Promise<Row[]> {
       });
       const { requests } = await emulator.admin<RequestLog>("GET", "requests");
       const floor = rateLimitFloor(requests, { ...enforced, userSearch: userSearchShare }, timeScale);
-      const stopped = run.exitCode === 0 ? "" : run.elapsedMs >= STOP_AFTER_MS ? `; stopped after ${seconds(STOP_AFTER_MS)}` : `; FAILED, exit ${run.exitCode}`;
+      const stopped =
+        run.exitCode === 0 ? "" : run.elapsedMs >= STOP_AFTER_MS ? `; stopped after ${seconds(STOP_AFTER_MS)}` : `; FAILED, exit ${run.exitCode}`;
       const scenario = `fan-out, ${stream}, ${users.toLocaleString("en")} users, management ${describeLimit(enforced.management)} (${management})`;
       rows.push(
         ratioRow(
@@ -72,7 +81,13 @@ export async function fanOut(): Promise<Row[]> {
           { atLeast: TARGET_THROUGHPUT },
         ),
         ratioRow(
-          { scenario, subject: "connector", metric: "share of requests answered 429", value: `${floor.rejected} of ${floor.total}`, ratio: floor.rejected / floor.total },
+          {
+            scenario,
+            subject: "connector",
+            metric: "share of requests answered 429",
+            value: `${floor.rejected} of ${floor.total}`,
+            ratio: floor.rejected / floor.total,
+          },
           { atMost: TARGET_REJECTED_SHARE },
         ),
       );

@@ -20,7 +20,11 @@ export async function pageSize(): Promise<Row[]> {
     const results: { size: number; requests: number; elapsedMs: number }[] = [];
     for (const size of PAGE_SIZES) {
       await emulator.admin("POST", "reset");
-      const run = await runMeasured({ args: connectorReadArgs(emulator, ["users"], { page_size: size }), env: UNPACED_ENV, timeoutMs: RUN_TIMEOUT_MS });
+      const run = await runMeasured({
+        args: connectorReadArgs(emulator, ["users"], { page_size: size }),
+        env: UNPACED_ENV,
+        timeoutMs: RUN_TIMEOUT_MS,
+      });
       const { requests } = await emulator.admin<RequestLog>("GET", "requests");
       results.push({ size, requests: requests.length, elapsedMs: run.elapsedMs });
     }

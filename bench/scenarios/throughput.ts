@@ -47,7 +47,13 @@ export async function throughput(sizes: number[], reps: number): Promise<Row[]> 
         const run = best(subject);
         rows.push(
           ratioRow(
-            { scenario: `throughput, ${label}`, subject, metric: `records/s (best of ${reps}; ${seconds(run.elapsedMs)})`, value: perSecond(users, run.elapsedMs), ratio: floor.elapsedMs / run.elapsedMs },
+            {
+              scenario: `throughput, ${label}`,
+              subject,
+              metric: `records/s (best of ${reps}; ${seconds(run.elapsedMs)})`,
+              value: perSecond(users, run.elapsedMs),
+              ratio: floor.elapsedMs / run.elapsedMs,
+            },
             subject === "connector" ? { atLeast: TARGET_RECORDS_PER_S_RATIO } : undefined,
           ),
         );
@@ -55,7 +61,13 @@ export async function throughput(sizes: number[], reps: number): Promise<Row[]> 
       for (const subject of Object.keys(SUBJECTS) as Subject[]) {
         rows.push(
           ratioRow(
-            { scenario: `memory, ${label}`, subject, metric: `peak RSS (highest of ${reps})`, value: mb(peak(subject)), ratio: peak(subject) / peak("floor (anchor)") },
+            {
+              scenario: `memory, ${label}`,
+              subject,
+              metric: `peak RSS (highest of ${reps})`,
+              value: mb(peak(subject)),
+              ratio: peak(subject) / peak("floor (anchor)"),
+            },
             subject === "connector" ? { atMost: TARGET_PEAK_RSS_RATIO } : undefined,
           ),
         );
@@ -69,7 +81,13 @@ export async function throughput(sizes: number[], reps: number): Promise<Row[]> 
   if (sizes.length > 1) {
     rows.push(
       ratioRow(
-        { scenario: "memory growth", subject: "connector", metric: `peak RSS ${sizes.at(-1)!.toLocaleString("en")} ÷ ${sizes[0]!.toLocaleString("en")} users`, value: `${mb(connectorPeakMb.at(-1)!)} ÷ ${mb(connectorPeakMb[0]!)}`, ratio: connectorPeakMb.at(-1)! / connectorPeakMb[0]! },
+        {
+          scenario: "memory growth",
+          subject: "connector",
+          metric: `peak RSS ${sizes.at(-1)!.toLocaleString("en")} ÷ ${sizes[0]!.toLocaleString("en")} users`,
+          value: `${mb(connectorPeakMb.at(-1)!)} ÷ ${mb(connectorPeakMb[0]!)}`,
+          ratio: connectorPeakMb.at(-1)! / connectorPeakMb[0]!,
+        },
         { atMost: 1.15 },
       ),
     );
@@ -80,9 +98,24 @@ export async function throughput(sizes: number[], reps: number): Promise<Row[]> 
 /** Both readers against a ~1 MB/s destination for a fixed time: the peak RSS must stay that of a fast run. */
 async function slowConsumer(emulator: Awaited<ReturnType<typeof startEmulatorProcess>>, label: string): Promise<Row[]> {
   const rows: Row[] = [];
-  const floorRun = await runMeasured({ args: SUBJECTS["floor (anchor)"](emulator), readBytesPerSecond: SLOW_READ_BYTES_PER_S, stopAfterMs: SLOW_RUN_MS, env: UNPACED_ENV, timeoutMs: RUN_TIMEOUT_MS });
-  const connectorRun = await runMeasured({ args: SUBJECTS.connector(emulator), readBytesPerSecond: SLOW_READ_BYTES_PER_S, stopAfterMs: SLOW_RUN_MS, env: UNPACED_ENV, timeoutMs: RUN_TIMEOUT_MS });
-  for (const [subject, run] of [["floor (anchor)", floorRun], ["connector", connectorRun]] as const) {
+  const floorRun = await runMeasured({
+    args: SUBJECTS["floor (anchor)"](emulator),
+    readBytesPerSecond: SLOW_READ_BYTES_PER_S,
+    stopAfterMs: SLOW_RUN_MS,
+    env: UNPACED_ENV,
+    timeoutMs: RUN_TIMEOUT_MS,
+  });
+  const connectorRun = await runMeasured({
+    args: SUBJECTS.connector(emulator),
+    readBytesPerSecond: SLOW_READ_BYTES_PER_S,
+    stopAfterMs: SLOW_RUN_MS,
+    env: UNPACED_ENV,
+    timeoutMs: RUN_TIMEOUT_MS,
+  });
+  for (const [subject, run] of [
+    ["floor (anchor)", floorRun],
+    ["connector", connectorRun],
+  ] as const) {
     rows.push({
       scenario: `slow consumer (1 MB/s, ${SLOW_RUN_MS / 1000} s), ${label}`,
       subject,

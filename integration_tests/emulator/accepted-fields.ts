@@ -1,8 +1,8 @@
 /**
  * The request fields each endpoint accepts, for `rejectUnknownFields`: Descope's management gateway rejects a
  * request naming a field its (protobuf) request type lacks ("the management gateway rejects unknown request
- * fields", go-sdk internal/mgmt/group.go; reference §0.1 item 4). The lists are what the SDKs send plus what the
- * docs/OpenAPI document for each request (reference §4–§11, with the SDK and model named there); extend them when
+ * fields", go-sdk internal/mgmt/group.go; docs/descope-api-notes.md §0.1 item 4). The lists are what the SDKs send plus what the
+ * docs/OpenAPI document for each request (docs/descope-api-notes.md §4–§11, with the SDK and model named there); extend them when
  * the emulator serves a new endpoint — `http.test.ts` fails for a route without an entry.
  *
  * Keys are `METHOD path`. POST endpoints list body fields, GET endpoints their query parameters (the gateway maps
@@ -21,10 +21,39 @@ type Accepted = readonly string[] | typeof ARRAY_BODY | typeof NOT_CHECKED;
 
 /** `POST /v2/mgmt/user/search` (and v1, and the test-user search): §4.1, go `UserSearchOptions`, node `SearchRequest`, docs. */
 const USER_SEARCH = [
-  "page", "limit", "offset", "sort", "text", "loginId", "loginIds", "userIds", "emails", "phones", "statuses",
-  "roleNames", "tenantIds", "tenantRoleIds", "tenantRoleNames", "includeSubTenants", "ssoAppIds", "customAttributes",
-  "withTestUser", "testUsersOnly", "fromCreatedTime", "toCreatedTime", "fromModifiedTime", "toModifiedTime",
-  "verifiedEmail", "verifiedPhone", "ssoOnly", "scimOnly", "password", "totp", "webauthn", "scim", "selectedColumns",
+  "page",
+  "limit",
+  "offset",
+  "sort",
+  "text",
+  "loginId",
+  "loginIds",
+  "userIds",
+  "emails",
+  "phones",
+  "statuses",
+  "roleNames",
+  "tenantIds",
+  "tenantRoleIds",
+  "tenantRoleNames",
+  "includeSubTenants",
+  "ssoAppIds",
+  "customAttributes",
+  "withTestUser",
+  "testUsersOnly",
+  "fromCreatedTime",
+  "toCreatedTime",
+  "fromModifiedTime",
+  "toModifiedTime",
+  "verifiedEmail",
+  "verifiedPhone",
+  "ssoOnly",
+  "scimOnly",
+  "password",
+  "totp",
+  "webauthn",
+  "scim",
+  "selectedColumns",
 ] as const;
 
 export const ACCEPTED_FIELDS: Readonly<Record<string, Accepted>> = {
@@ -37,14 +66,47 @@ export const ACCEPTED_FIELDS: Readonly<Record<string, Accepted>> = {
   "GET /v1/mgmt/user/provider/token": ["loginId", "provider", "withRefreshToken", "forceRefresh"],
   // §5: go/node/python/java `AuditSearchOptions` (sent as `size`, `externalIds`), dotnet `SearchAuditRequest` and the docs.
   "POST /v1/mgmt/audit/search": [
-    "from", "to", "userIds", "actorIds", "actions", "excludedActions", "devices", "methods", "geos", "remoteAddresses",
-    "externalIds", "excludedExternalIds", "loginIdsContain", "loginIdsNotContain", "tenants", "noTenants", "text",
-    "size", "page", "oldestFirst", "searchFields", "auditTypes", "levels",
+    "from",
+    "to",
+    "userIds",
+    "actorIds",
+    "actions",
+    "excludedActions",
+    "devices",
+    "methods",
+    "geos",
+    "remoteAddresses",
+    "externalIds",
+    "excludedExternalIds",
+    "loginIdsContain",
+    "loginIdsNotContain",
+    "tenants",
+    "noTenants",
+    "text",
+    "size",
+    "page",
+    "oldestFirst",
+    "searchFields",
+    "auditTypes",
+    "levels",
   ],
   // §6: go `AnalyticsSearchOptions`, dotnet `SearchAnalyticsRequest`.
   "POST /v1/mgmt/analytics/search": [
-    "actions", "excludedActions", "from", "to", "devices", "methods", "geos", "tenants",
-    "groupByAction", "groupByDevice", "groupByMethod", "groupByGeo", "groupByTenant", "groupByReferrer", "groupByCreated",
+    "actions",
+    "excludedActions",
+    "from",
+    "to",
+    "devices",
+    "methods",
+    "geos",
+    "tenants",
+    "groupByAction",
+    "groupByDevice",
+    "groupByMethod",
+    "groupByGeo",
+    "groupByTenant",
+    "groupByReferrer",
+    "groupByCreated",
   ],
   "GET /v1/mgmt/tenant/all": [],
   "GET /v1/mgmt/tenant": ["id"],

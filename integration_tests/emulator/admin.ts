@@ -39,7 +39,13 @@ function faultFromJson(json: Record<string, unknown>): Fault {
   return fault;
 }
 
-export async function handleAdminRequest(control: EmulatorControl, method: string, path: string, rawBody: string, response: ServerResponse): Promise<void> {
+export async function handleAdminRequest(
+  control: EmulatorControl,
+  method: string,
+  path: string,
+  rawBody: string,
+  response: ServerResponse,
+): Promise<void> {
   let body: Record<string, unknown>;
   try {
     body = rawBody.trim() ? (JSON.parse(rawBody) as Record<string, unknown>) : {};
@@ -57,7 +63,9 @@ export async function handleAdminRequest(control: EmulatorControl, method: strin
     if (!Array.isArray(userIds) || userIds.some((userId) => typeof userId !== "string" || !control.store.userById(userId))) {
       return reply(response, 404, { error: "userIds must name existing users" });
     }
-    return reply(response, 200, { audits: control.store.deleteUsers(userIds, { bulk: bulk === true, atMs: typeof atMs === "number" ? atMs : undefined }) });
+    return reply(response, 200, {
+      audits: control.store.deleteUsers(userIds, { bulk: bulk === true, atMs: typeof atMs === "number" ? atMs : undefined }),
+    });
   }
   if (method === "POST" && path === "/__emulator/faults") {
     control.faults.add(faultFromJson(body));

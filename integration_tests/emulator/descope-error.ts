@@ -1,5 +1,5 @@
 /**
- * Descope error bodies (reference §3.2): `{errorCode, errorDescription, errorMessage}`.
+ * Descope error bodies (docs/descope-api-notes.md §3.2): `{errorCode, errorDescription, errorMessage}`.
  * Which code and status go with which condition is mostly undocumented; the choices are listed in README.md.
  */
 

@@ -89,7 +89,13 @@ describe("user search", () => {
     const emu = await emulator();
     const { users } = await searchUsers(emu, { limit: 1000, sort: [{ field: "modifiedTime" }, { field: "userId" }] });
     expect(users).toEqual([...emu.store.users].sort(byModifiedThenId));
-    const descending = await searchUsers(emu, { limit: 1000, sort: [{ field: "status", desc: true }, { field: "createdTime", desc: true }] });
+    const descending = await searchUsers(emu, {
+      limit: 1000,
+      sort: [
+        { field: "status", desc: true },
+        { field: "createdTime", desc: true },
+      ],
+    });
     expect(descending.users[0].status).toBe("invited");
   });
 
@@ -118,7 +124,9 @@ describe("user search", () => {
     const emu = await emulator();
     const tenantId = emu.store.tenants[0].id;
     const { users, total } = await searchUsers(emu, { limit: 1000, statuses: ["enabled"], tenantIds: [tenantId] });
-    expect(total).toBe(emu.store.users.filter((user) => user.status === "enabled" && user.userTenants?.some((entry) => entry.tenantId === tenantId)).length);
+    expect(total).toBe(
+      emu.store.users.filter((user) => user.status === "enabled" && user.userTenants?.some((entry) => entry.tenantId === tenantId)).length,
+    );
     expect(users.length).toBe(total);
     expect((await searchUsers(emu, { withTestUser: true, limit: 1 })).total).toBe(260);
     expect((await searchUsers(emu, { testUsersOnly: true, limit: 1 })).total).toBe(10);
@@ -183,7 +191,9 @@ describe("login history, provider tokens and groups", () => {
   it("answers 404 for a linked provider without a stored token, and records forceRefresh", async () => {
     const emu = await emulator({ users: 1000 });
     const missing = emu.store.users.flatMap((user) =>
-      Object.entries(user.OAuth ?? {}).filter(([provider, linked]) => linked && !emu.store.providerToken(user, provider)).map(([provider]) => ({ user, provider })),
+      Object.entries(user.OAuth ?? {})
+        .filter(([provider, linked]) => linked && !emu.store.providerToken(user, provider))
+        .map(([provider]) => ({ user, provider })),
     )[0];
     expect((await call(emu, `/v1/mgmt/user/provider/token?loginId=${missing.user.loginIds[0]}&provider=${missing.provider}`)).status).toBe(404);
     const token = emu.store.providerTokens[0];
@@ -201,7 +211,13 @@ describe("login history, provider tokens and groups", () => {
 
   it("leaves empty lists out of an empty project's answers", async () => {
     const emu = await emulator({ emptyProject: true });
-    for (const path of ["/v1/mgmt/tenant/all", "/v1/mgmt/role/all", "/v1/mgmt/permission/all", "/v1/mgmt/sso/idp/apps/load", "/v1/mgmt/user/customattributes"]) {
+    for (const path of [
+      "/v1/mgmt/tenant/all",
+      "/v1/mgmt/role/all",
+      "/v1/mgmt/permission/all",
+      "/v1/mgmt/sso/idp/apps/load",
+      "/v1/mgmt/user/customattributes",
+    ]) {
       expect(await json(await call(emu, path))).toEqual({});
     }
     expect(await json(await call(emu, "/v1/mgmt/accesskey/search", {}))).toEqual({});
@@ -217,11 +233,15 @@ describe("audit search", () => {
     expect(await json(tooOld)).toMatchObject({ errorCode: "E011003", errorMessage: expect.stringContaining("30 days") });
     const searchable = emu.store.auditEvents.filter((event) => Number(event.occurred) >= clockMs - 30 * DAY_MS);
     expect(searchable.length).toBeLessThan(emu.store.auditEvents.length);
-    const unset = await json<{ audits: { occurred: string }[]; total: number }>(await call(emu, "/v1/mgmt/audit/search", { from: -62135596800000, to: 0, size: 50 }));
+    const unset = await json<{ audits: { occurred: string }[]; total: number }>(
+      await call(emu, "/v1/mgmt/audit/search", { from: -62135596800000, to: 0, size: 50 }),
+    );
     expect(unset.total).toBe(searchable.length);
     expect(unset.audits).toEqual([...searchable].reverse().slice(0, 50));
     expect(typeof unset.audits[0].occurred).toBe("string");
-    const oldestFirst = await json<{ audits: unknown[] }>(await call(emu, "/v1/mgmt/audit/search", { oldestFirst: true, page: 1, size: 10, from: String(clockMs - 30 * DAY_MS) }));
+    const oldestFirst = await json<{ audits: unknown[] }>(
+      await call(emu, "/v1/mgmt/audit/search", { oldestFirst: true, page: 1, size: 10, from: String(clockMs - 30 * DAY_MS) }),
+    );
     expect(oldestFirst.audits).toEqual(searchable.slice(10, 20));
   });
 
@@ -242,7 +262,11 @@ describe("audit search", () => {
     expect((await search({ seed: 7, auditEvents: 0 }, window)).audits.map((event) => event.ID)).toEqual([a!.ID, b!.ID, c!.ID]);
     expect((await search({ seed: 7, auditEvents: 0, exclusiveAuditFrom: true }, window)).audits.map((event) => event.ID)).toEqual([b!.ID, c!.ID]);
     expect((await search({ seed: 7, auditEvents: 0, exclusiveAuditTo: true }, window)).audits.map((event) => event.ID)).toEqual([a!.ID, b!.ID]);
-    expect((await search({ seed: 7, auditEvents: 0, ignoreAuditOldestFirst: true }, window)).audits.map((event) => event.ID)).toEqual([c!.ID, b!.ID, a!.ID]);
+    expect((await search({ seed: 7, auditEvents: 0, ignoreAuditOldestFirst: true }, window)).audits.map((event) => event.ID)).toEqual([
+      c!.ID,
+      b!.ID,
+      a!.ID,
+    ]);
     const renamed = await search({ seed: 7, auditEvents: 0, auditIdField: "id" }, window);
     expect(renamed.audits.map((event) => event.id)).toEqual([a!.ID, b!.ID, c!.ID]);
     expect(renamed.audits.some((event) => "ID" in event)).toBe(false);
@@ -328,7 +352,13 @@ describe("rate limits", () => {
 describe("faults", () => {
   it("answers an injected status with a raw body and headers, in order, for matching paths only", async () => {
     const emu = await emulator();
-    emu.faults.add({ match: "/v1/mgmt/tenant/all", kind: "status", status: 503, body: "<html>Cloudflare</html>", headers: { "Content-Type": "text/html" } });
+    emu.faults.add({
+      match: "/v1/mgmt/tenant/all",
+      kind: "status",
+      status: 503,
+      body: "<html>Cloudflare</html>",
+      headers: { "Content-Type": "text/html" },
+    });
     emu.faults.add({ match: /\/role\//, kind: "status", status: 520, times: 2 });
     expect((await call(emu, "/v1/mgmt/permission/all")).status).toBe(200);
     const html = await call(emu, "/v1/mgmt/tenant/all");
@@ -373,7 +403,7 @@ describe("faults", () => {
   it("hangs until the client gives up, or for a while before answering", async () => {
     const emu = await emulator();
     emu.faults.add({ kind: "hang" });
-    await expect(fetch(emu.url + "/v1/mgmt/tenant/all", { signal: AbortSignal.timeout(200) })).rejects.toThrow();
+    await expect(fetch(`${emu.url}/v1/mgmt/tenant/all`, { signal: AbortSignal.timeout(200) })).rejects.toThrow();
     emu.faults.add({ kind: "hang", ms: 150 });
     const startedAt = performance.now();
     expect((await call(emu, "/v1/mgmt/tenant/all")).status).toBe(200);
@@ -394,7 +424,9 @@ describe("request log and side effects", () => {
 
   it("serves and records every side-effecting endpoint", async () => {
     const emu = await emulator();
-    expect(SIDE_EFFECT_PATHS).toEqual(expect.arrayContaining(["/v1/mgmt/user/create", "/v1/mgmt/tests/generate/otp", "/v1/mgmt/audit/event", "/v1/mgmt/user/test/delete/all"]));
+    expect(SIDE_EFFECT_PATHS).toEqual(
+      expect.arrayContaining(["/v1/mgmt/user/create", "/v1/mgmt/tests/generate/otp", "/v1/mgmt/audit/event", "/v1/mgmt/user/test/delete/all"]),
+    );
     for (const path of SIDE_EFFECT_PATHS) {
       const method = path === "/v1/mgmt/user/test/delete/all" ? "DELETE" : path === "/v1/mgmt/thirdparty/app/secret" ? "GET" : "POST";
       expect((await call(emu, path, method === "POST" ? { loginId: "someone@example.com" } : undefined, { method })).status).toBe(200);
@@ -410,7 +442,10 @@ describe("admin surface", () => {
     clockMs += 60_000;
     const touched = await json<{ user: DescopeUser }>(await fetch(`${emu.url}/__emulator/users/${user.userId}/touch`, { method: "POST" }));
     expect(touched.user.modifiedTime).toBe(Math.floor(clockMs / 1000));
-    await fetch(`${emu.url}/__emulator/faults`, { method: "POST", body: JSON.stringify({ kind: "status", status: 502, matchRegex: "tenant", times: "Infinity" }) });
+    await fetch(`${emu.url}/__emulator/faults`, {
+      method: "POST",
+      body: JSON.stringify({ kind: "status", status: 502, matchRegex: "tenant", times: "Infinity" }),
+    });
     expect((await call(emu, "/v1/mgmt/tenant/all")).status).toBe(502);
     const log = await json<{ requests: unknown[] }>(await fetch(`${emu.url}/__emulator/requests`));
     expect(log.requests).toHaveLength(1);
@@ -422,10 +457,18 @@ describe("admin surface", () => {
 
 describe("cli", () => {
   it("prints its address as one JSON line and serves until SIGTERM", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", "integration_tests/emulator/cli.ts", "--port", "0", "--users", "50", "--no-rate-limits"], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "integration_tests/emulator/cli.ts", "--port", "0", "--users", "50", "--no-rate-limits"],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
     const [line] = (await once(createInterface({ input: child.stdout }), "line")) as [string];
     const { url, projectId, managementKey } = JSON.parse(line) as { url: string; projectId: string; managementKey: string };
-    const response = await fetch(`${url}/v2/mgmt/user/search`, { method: "POST", headers: { Authorization: `Bearer ${projectId}:${managementKey}` }, body: "{}" });
+    const response = await fetch(`${url}/v2/mgmt/user/search`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${projectId}:${managementKey}` },
+      body: "{}",
+    });
     expect((await json(response)).total).toBe(50);
     child.kill("SIGTERM");
     const [code] = await once(child, "exit");
@@ -433,10 +476,16 @@ describe("cli", () => {
   });
 
   it("--strict serves the strict emulator", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", "integration_tests/emulator/cli.ts", "--port", "0", "--users", "5", "--strict"], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, ["--import", "tsx", "integration_tests/emulator/cli.ts", "--port", "0", "--users", "5", "--strict"], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     const [line] = (await once(createInterface({ input: child.stdout }), "line")) as [string];
     const { url, projectId, managementKey } = JSON.parse(line) as { url: string; projectId: string; managementKey: string };
-    const response = await fetch(`${url}/v1/mgmt/audit/search`, { method: "POST", headers: { Authorization: `Bearer ${projectId}:${managementKey}` }, body: '{"sortBy":"x"}' });
+    const response = await fetch(`${url}/v1/mgmt/audit/search`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${projectId}:${managementKey}` },
+      body: '{"sortBy":"x"}',
+    });
     expect(response.status).toBe(400);
     child.kill("SIGTERM");
     const [code] = await once(child, "exit");

@@ -1,5 +1,5 @@
 /**
- * Descope's documented budgets (reference §3.3) as fixed windows: the first admitted request in a bucket opens a
+ * Descope's documented budgets (docs/descope-api-notes.md §3.3) as fixed windows: the first admitted request in a bucket opens a
  * window of `windowMs`; once `limit` requests were admitted in it, calls get 429 with `Retry-After` = whole
  * seconds until the window closes (at least 1; in Descope seconds when the window is time-scaled). Fixed rather than sliding so a test can predict exactly when
  * the budget frees up. Rejected calls do not count against the budget.

@@ -31,7 +31,17 @@ describe("node-sdk reads the access endpoints", () => {
       const configurations = data(await management.sso.loadAllSettings(tenant.id));
       const expected = asJson(emu.store.ssoConfigurationsOf(tenant.id)).map(({ oidc, saml, ...rest }) => ({
         ...rest,
-        ...(saml ? { saml: { ...saml, groupsMapping: (saml.groupsMapping as { role: { name: string }; groups: string[] }[]).map(({ role, groups }) => ({ groups, roleName: role.name })) } } : {}),
+        ...(saml
+          ? {
+              saml: {
+                ...saml,
+                groupsMapping: (saml.groupsMapping as { role: { name: string }; groups: string[] }[]).map(({ role, groups }) => ({
+                  groups,
+                  roleName: role.name,
+                })),
+              },
+            }
+          : {}),
         ...(oidc ? { oidc: (({ userAttrMapping, ...other }) => ({ ...other, attributeMapping: userAttrMapping }))(oidc) } : {}),
       }));
       expect(configurations).toEqual(expected);
@@ -41,23 +51,32 @@ describe("node-sdk reads the access endpoints", () => {
   });
 
   it("loads tenant settings with step-up and inactivity fields", async () => {
-    for (const tenant of emu.store.tenants) expect(data(await management.tenant.getSettings(tenant.id))).toEqual(asJson(emu.store.tenantSettings(tenant)));
+    for (const tenant of emu.store.tenants)
+      expect(data(await management.tenant.getSettings(tenant.id))).toEqual(asJson(emu.store.tenantSettings(tenant)));
   });
 
   it("loads inbound apps (v1 GET) and searches consents page by page", async () => {
     expect(data(await management.inboundApplication.loadAllApplications())).toEqual(asJson(emu.store.access.inboundApps));
     const { consents } = emu.store.access;
     expect(consents.length).toBeGreaterThan(100);
-    const pages = [data(await management.inboundApplication.searchConsents({ page: 0 })), data(await management.inboundApplication.searchConsents({ page: 1 }))];
+    const pages = [
+      data(await management.inboundApplication.searchConsents({ page: 0 })),
+      data(await management.inboundApplication.searchConsents({ page: 1 })),
+    ];
     expect(pages.flat()).toEqual(asJson(consents.slice(0, 200)));
     const app = consents[0].appId;
-    expect(data(await management.inboundApplication.searchConsents({ appId: app }))).toEqual(asJson(consents.filter((c) => c.appId === app).slice(0, 100)));
+    expect(data(await management.inboundApplication.searchConsents({ appId: app }))).toEqual(
+      asJson(consents.filter((c) => c.appId === app).slice(0, 100)),
+    );
   });
 
   it("loads outbound apps, lists flows with their total and reads relations of a batch of users", async () => {
     expect(data(await management.outboundApplication.loadAllApplications())).toEqual(asJson(emu.store.access.outboundApps));
     expect(data(await management.flow.list())).toEqual({ flows: asJson(emu.store.access.flows), total: emu.store.access.flows.length });
-    const userIds = emu.store.allUsersInOrder().slice(0, 100).map((user) => user.userId);
+    const userIds = emu.store
+      .allUsersInOrder()
+      .slice(0, 100)
+      .map((user) => user.userId);
     const relations = data(await management.authz.targetsRelations(userIds));
     expect(relations).toEqual(asJson(emu.store.relationsOfTargets(userIds)));
     expect(new Set(relations.map((relation) => relation.namespace)).size).toBeGreaterThanOrEqual(3);

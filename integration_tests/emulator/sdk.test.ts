@@ -11,7 +11,6 @@ import { startEmulator, type Emulator, type EmulatorOptions } from "./index.js";
 const NOW_MS = Date.UTC(2026, 0, 15, 12);
 const DAY_MS = 24 * 3600 * 1000;
 
-
 function data<T>(response: { ok: boolean; data?: T; error?: unknown }): T {
   expect(response.error).toBeUndefined();
   expect(response.ok).toBe(true);
@@ -35,7 +34,10 @@ describe.each(MODES)("node-sdk against the %s emulator", (mode, modeOptions) => 
   });
   const requests: { path: string; status: number }[] = [];
   afterAll(async () => {
-    expect(requests.filter((request) => request.status === 400 && !request.path.includes("/audit/search")), "requests refused").toEqual([]);
+    expect(
+      requests.filter((request) => request.status === 400 && !request.path.includes("/audit/search")),
+      "requests refused",
+    ).toEqual([]);
     await emu.close();
   });
 
@@ -51,7 +53,10 @@ describe.each(MODES)("node-sdk against the %s emulator", (mode, modeOptions) => 
     const last = data(await management.user.search({ page: 2, limit: 100, sort }));
     expect(first.total).toBe(300);
     expect([...first.users, ...last.users].map((user) => user.userId)).toEqual(
-      [...emu.store.users].sort((a, b) => a.createdTime - b.createdTime || (a.userId < b.userId ? -1 : 1)).filter((_, i) => i < 100 || i >= 200).map((user) => user.userId),
+      [...emu.store.users]
+        .sort((a, b) => a.createdTime - b.createdTime || (a.userId < b.userId ? -1 : 1))
+        .filter((_, i) => i < 100 || i >= 200)
+        .map((user) => user.userId),
     );
     expect(first.users[0].createdTime).toBeLessThan(NOW_MS / 1000);
   });
@@ -76,7 +81,13 @@ describe.each(MODES)("node-sdk against the %s emulator", (mode, modeOptions) => 
   it("gets a provider token, with the refresh token only on request", async () => {
     const token = emu.store.providerTokens[0];
     const withoutRefresh = data(await management.user.getProviderToken(token.userId, token.provider));
-    expect(withoutRefresh).toEqual({ provider: token.provider, providerUserId: token.providerUserId, accessToken: token.accessToken, expiration: token.expiration, scopes: token.scopes });
+    expect(withoutRefresh).toEqual({
+      provider: token.provider,
+      providerUserId: token.providerUserId,
+      accessToken: token.accessToken,
+      expiration: token.expiration,
+      scopes: token.scopes,
+    });
     const withRefresh = data(await management.user.getProviderToken(token.userId, token.provider, { withRefreshToken: true }));
     // The SDK's type omits refreshToken although the wire carries it.
     expect((withRefresh as { refreshToken?: string }).refreshToken).toBe(token.refreshToken);

@@ -143,7 +143,8 @@ function groupsOf(configurations: SsoConfiguration[], members: DescopeUser[], te
   return configurations.flatMap(({ ssoId }, configIndex): Group[] => {
     const sso = ssoId ?? DEFAULT_SSO_ID;
     const groups: Group[] = [{ id: "00gEveryone", display: "Everyone", members: asMembers, source: "scim", ssoId: sso }];
-    if (configIndex === 0) groups.push({ id: `00gAdmins${tenantIndex}`, display: "Admins", members: asMembers.slice(0, 1), source: "jit", ssoId: sso });
+    if (configIndex === 0)
+      groups.push({ id: `00gAdmins${tenantIndex}`, display: "Admins", members: asMembers.slice(0, 1), source: "jit", ssoId: sso });
     if (configIndex === 1) groups.push({ id: `00gContractors${tenantIndex}`, display: "Contractors", source: "scim", ssoId: sso });
     return groups;
   });
@@ -246,7 +247,12 @@ function seedRelations(random: Random, users: DescopeUser[], tenants: Tenant[]):
   for (const user of users) {
     const roll = random.next();
     if (roll < 0.4) continue;
-    relations.push({ resource: `doc-${random.base62(8)}`, relationDefinition: random.pick(["owner", "editor", "viewer"]), namespace: "doc", target: user.userId });
+    relations.push({
+      resource: `doc-${random.base62(8)}`,
+      relationDefinition: random.pick(["owner", "editor", "viewer"]),
+      namespace: "doc",
+      target: user.userId,
+    });
     if (roll > 0.65) relations.push({ resource: random.pick(folders), relationDefinition: "member", namespace: "folder", target: user.userId });
     if (roll > 0.85 && tenants.length) {
       relations.push({ resource: random.pick(tenants).id, relationDefinition: "admin", namespace: "org", target: user.userId });
@@ -285,7 +291,13 @@ export function seedAccess(
   tenants.forEach((tenant, index) => {
     const count = options.ssoConfigsPerTenant[index % options.ssoConfigsPerTenant.length] ?? 0;
     const configurations = Array.from({ length: count }, (_, configIndex) =>
-      ssoConfiguration(random, tenant, configIndex === 0 ? DEFAULT_SSO_ID : `sso-${configIndex + 1}-${random.base62(8)}`, (index + configIndex) % 2 === 0 ? "oidc" : "saml", seededAtS),
+      ssoConfiguration(
+        random,
+        tenant,
+        configIndex === 0 ? DEFAULT_SSO_ID : `sso-${configIndex + 1}-${random.base62(8)}`,
+        (index + configIndex) % 2 === 0 ? "oidc" : "saml",
+        seededAtS,
+      ),
     );
     ssoConfigurationsByTenant.set(tenant.id, configurations);
     const groups = groupsOf(configurations, members.get(tenant.id) ?? [], index);

@@ -8,7 +8,16 @@
 import type { CustomAttribute } from "./types.js";
 
 export const CUSTOM_ATTRIBUTE_DEFINITIONS: CustomAttribute[] = [
-  { name: "plan", type: 4, displayName: "Plan", options: [{ value: "free", label: "Free" }, { value: "pro", label: "Pro" }, { value: "enterprise", label: "Enterprise" }] },
+  {
+    name: "plan",
+    type: 4,
+    displayName: "Plan",
+    options: [
+      { value: "free", label: "Free" },
+      { value: "pro", label: "Pro" },
+      { value: "enterprise", label: "Enterprise" },
+    ],
+  },
   { name: "seats", type: 2, displayName: "Seats" },
   { name: "beta", type: 3, displayName: "Beta tester" },
   { name: "department", type: 1, displayName: "Department" },
@@ -28,7 +37,12 @@ const CONTRACT_START_MS = 1_704_067_200_000;
 
 /** Values that fit their attribute's type. */
 const REALISTIC: Record<string, unknown>[] = [
-  ...["free", "pro", "enterprise"].flatMap((plan) => [1, 5, 25, 250].flatMap((seats) => [{ plan, seats }, { plan, seats, beta: true }])),
+  ...["free", "pro", "enterprise"].flatMap((plan) =>
+    [1, 5, 25, 250].flatMap((seats) => [
+      { plan, seats },
+      { plan, seats, beta: true },
+    ]),
+  ),
   { department: "Engineering" },
   { department: "Sales", plan: "pro" },
   { interests: ["security", "billing"], contractStart: CONTRACT_START_MS, birthday: "03-14" },

@@ -61,23 +61,89 @@ export const AUDIT_SPAN_MS = 40 * DAY_MS;
 export const ANALYTICS_SPAN_MS = 365 * DAY_MS;
 
 const GIVEN_NAMES = [
-  "Jane", "John", "Maria", "Wei", "Aisha", "Carlos", "Yuki", "Olga", "Noam", "Priya", "Liam", "Emma", "Mateo", "Sofia",
-  "Hiro", "Fatima", "Lucas", "Chloe", "Omar", "Ines", "Tariq", "Nora", "Ravi", "Zoe", "Ivan", "Lea", "Kofi", "Mia",
+  "Jane",
+  "John",
+  "Maria",
+  "Wei",
+  "Aisha",
+  "Carlos",
+  "Yuki",
+  "Olga",
+  "Noam",
+  "Priya",
+  "Liam",
+  "Emma",
+  "Mateo",
+  "Sofia",
+  "Hiro",
+  "Fatima",
+  "Lucas",
+  "Chloe",
+  "Omar",
+  "Ines",
+  "Tariq",
+  "Nora",
+  "Ravi",
+  "Zoe",
+  "Ivan",
+  "Lea",
+  "Kofi",
+  "Mia",
 ];
 const FAMILY_NAMES = [
-  "Doe", "Smith", "Garcia", "Chen", "Khan", "Silva", "Tanaka", "Ivanova", "Levi", "Patel", "Brown", "Muller", "Rossi",
-  "Dubois", "Kim", "Nguyen", "Cohen", "Okafor", "Larsen", "Novak", "Haddad", "Moreau", "Costa", "Sato", "Fischer",
+  "Doe",
+  "Smith",
+  "Garcia",
+  "Chen",
+  "Khan",
+  "Silva",
+  "Tanaka",
+  "Ivanova",
+  "Levi",
+  "Patel",
+  "Brown",
+  "Muller",
+  "Rossi",
+  "Dubois",
+  "Kim",
+  "Nguyen",
+  "Cohen",
+  "Okafor",
+  "Larsen",
+  "Novak",
+  "Haddad",
+  "Moreau",
+  "Costa",
+  "Sato",
+  "Fischer",
 ];
 const EMAIL_DOMAINS = ["example.com", "acme.io", "globex.net", "initech.org", "mail.test"];
 const TENANT_NAMES = ["Acme Corp", "Globex", "Initech", "Umbrella", "Hooli", "Stark Industries", "Wayne Enterprises", "Soylent"];
 export const OAUTH_PROVIDERS = ["google", "github", "microsoft", "apple", "facebook"] as const;
 export const LOCATIONS = [
-  ["Tel Aviv", "IL"], ["New York", "US"], ["San Francisco", "US"], ["London", "GB"], ["Berlin", "DE"], ["Paris", "FR"],
-  ["Sydney", "AU"], ["Toronto", "CA"], ["Bangalore", "IN"], ["Sao Paulo", "BR"],
+  ["Tel Aviv", "IL"],
+  ["New York", "US"],
+  ["San Francisco", "US"],
+  ["London", "GB"],
+  ["Berlin", "DE"],
+  ["Paris", "FR"],
+  ["Sydney", "AU"],
+  ["Toronto", "CA"],
+  ["Bangalore", "IN"],
+  ["Sao Paulo", "BR"],
 ] as const;
 const AUDIT_ACTIONS = [
-  "LoginSucceed", "LoginSucceed", "LoginSucceed", "LoginStarted", "LoginFailed", "UserCreated", "UserModified",
-  "UserDeleted", "AccessKeyCreated", "RefreshSucceed", "LogoutSucceed",
+  "LoginSucceed",
+  "LoginSucceed",
+  "LoginSucceed",
+  "LoginStarted",
+  "LoginFailed",
+  "UserCreated",
+  "UserModified",
+  "UserDeleted",
+  "AccessKeyCreated",
+  "RefreshSucceed",
+  "LogoutSucceed",
 ] as const;
 export const DEVICES = ["Desktop", "Mobile", "Tablet", "Bot", "Unknown"] as const;
 export const METHODS = ["otp", "magiclink", "oauth", "saml", "password", "totp", "webauthn"] as const;
@@ -140,20 +206,35 @@ function seedPermissions(): Permission[] {
 
 function seedRoles(random: Random, tenants: Tenant[], seededAtS: number): Role[] {
   const projectRoles: Role[] = [
-    { id: descopeId("R2", random), name: "Tenant Admin", description: "Tenant administrator", permissionNames: ["User Admin", "SSO Admin"], createdTime: seededAtS - 900 * DAY_S },
+    {
+      id: descopeId("R2", random),
+      name: "Tenant Admin",
+      description: "Tenant administrator",
+      permissionNames: ["User Admin", "SSO Admin"],
+      createdTime: seededAtS - 900 * DAY_S,
+    },
     { id: descopeId("R2", random), name: "Editor", permissionNames: ["Edit Content", "Read Reports"], createdTime: seededAtS - 800 * DAY_S },
-    { id: descopeId("R2", random), name: "Viewer", description: "Read-only access", permissionNames: ["Read Reports"], createdTime: seededAtS - 800 * DAY_S, default: true },
+    {
+      id: descopeId("R2", random),
+      name: "Viewer",
+      description: "Read-only access",
+      permissionNames: ["Read Reports"],
+      createdTime: seededAtS - 800 * DAY_S,
+      default: true,
+    },
     { id: descopeId("R2", random), name: "Billing Admin", permissionNames: ["Manage Billing"], createdTime: seededAtS - 500 * DAY_S, private: true },
   ];
   // Every tenant has its own "Approver": role names are unique only within a tenant.
-  const tenantRoles = tenants.map((tenant): Role => ({
-    id: descopeId("R2", random),
-    name: "Approver",
-    description: `Approves requests in ${tenant.name}`,
-    permissionNames: ["Read Reports"],
-    createdTime: tenant.createdTime + DAY_S,
-    tenantId: tenant.id,
-  }));
+  const tenantRoles = tenants.map(
+    (tenant): Role => ({
+      id: descopeId("R2", random),
+      name: "Approver",
+      description: `Approves requests in ${tenant.name}`,
+      permissionNames: ["Read Reports"],
+      createdTime: tenant.createdTime + DAY_S,
+      tenantId: tenant.id,
+    }),
+  );
   return [...projectRoles, ...tenantRoles];
 }
 
@@ -167,7 +248,12 @@ interface UserPools {
 function buildUserPools(tenants: Tenant[]): UserPools {
   const tenantEntries = tenants.flatMap((tenant) => [
     { tenantId: tenant.id, tenantName: tenant.name, roleNames: ["Viewer"] },
-    { tenantId: tenant.id, tenantName: tenant.name, roleNames: ["Tenant Admin", "Approver"], permissions: ["User Admin", "SSO Admin", "Read Reports"] },
+    {
+      tenantId: tenant.id,
+      tenantName: tenant.name,
+      roleNames: ["Tenant Admin", "Approver"],
+      permissions: ["User Admin", "SSO Admin", "Read Reports"],
+    },
     { tenantId: tenant.id, tenantName: tenant.name },
   ]);
   const userTenants: UserTenant[][] = tenantEntries.map((entry) => [entry]);
@@ -178,11 +264,24 @@ function buildUserPools(tenants: Tenant[]): UserPools {
     userTenants,
     customAttributes,
     // A false entry too: a provider the user unlinked has no token.
-    oauth: [{ google: true }, { github: true }, { microsoft: true }, { apple: true }, { google: true, github: true }, { google: true, microsoft: true }, { github: true, facebook: false }],
+    oauth: [
+      { google: true },
+      { github: true },
+      { microsoft: true },
+      { apple: true },
+      { google: true, github: true },
+      { google: true, microsoft: true },
+      { github: true, facebook: false },
+    ],
   });
 }
 
-const STATUS_WEIGHTS: [UserStatus, number][] = [["enabled", 0.85], ["disabled", 0.07], ["invited", 0.06], ["expired", 0.02]];
+const STATUS_WEIGHTS: [UserStatus, number][] = [
+  ["enabled", 0.85],
+  ["disabled", 0.07],
+  ["invited", 0.06],
+  ["expired", 0.02],
+];
 
 function pickStatus(random: Random): UserStatus {
   let roll = random.next();
@@ -198,7 +297,10 @@ export class UserFactory {
   private readonly pools: UserPools;
   private created = 0;
 
-  constructor(tenants: Tenant[], private readonly ssoAppIds: string[]) {
+  constructor(
+    tenants: Tenant[],
+    private readonly ssoAppIds: string[],
+  ) {
     this.pools = buildUserPools(tenants);
   }
 
@@ -207,13 +309,10 @@ export class UserFactory {
     const userId = descopeId("U2", random);
     const givenName = random.pick(GIVEN_NAMES);
     const familyName = random.pick(FAMILY_NAMES);
-    const email = test
-      ? `testuser${serial}@test.example`
-      : `${givenName}.${familyName}${serial}@${random.pick(EMAIL_DOMAINS)}`.toLowerCase();
+    const email = test ? `testuser${serial}@test.example` : `${givenName}.${familyName}${serial}@${random.pick(EMAIL_DOMAINS)}`.toLowerCase();
     const phone = random.chance(0.6) ? `+1${2010000000 + serial}` : undefined;
     const loginRoll = random.next();
-    const loginId =
-      loginRoll < 0.85 || test ? email : loginRoll < 0.95 && phone ? phone : `${givenName}${familyName}${serial}`.toLowerCase();
+    const loginId = loginRoll < 0.85 || test ? email : loginRoll < 0.95 && phone ? phone : `${givenName}${familyName}${serial}`.toLowerCase();
     const user: DescopeUser = {
       userId,
       loginIds: [loginId],
@@ -285,8 +384,27 @@ function seedUsers(random: Random, factory: UserFactory, options: SeedOptions): 
 function seedAccessKeys(random: Random, tenants: Tenant[], users: DescopeUser[], seededAtS: number): AccessKey[] {
   const admin = users[0]?.userId;
   const keys: AccessKey[] = [
-    { id: descopeId("K2", random), name: "CI deploy key", roleNames: ["Tenant Admin"], status: "active", createdTime: seededAtS - 400 * DAY_S, createdBy: admin, clientId: descopeId("", random), editable: true },
-    { id: descopeId("K2", random), name: "Expired import key", description: "One-off migration", status: "inactive", createdTime: seededAtS - 700 * DAY_S, expireTime: seededAtS - 600 * DAY_S, clientId: descopeId("", random), permittedIps: ["10.0.0.0/8"], editable: true },
+    {
+      id: descopeId("K2", random),
+      name: "CI deploy key",
+      roleNames: ["Tenant Admin"],
+      status: "active",
+      createdTime: seededAtS - 400 * DAY_S,
+      createdBy: admin,
+      clientId: descopeId("", random),
+      editable: true,
+    },
+    {
+      id: descopeId("K2", random),
+      name: "Expired import key",
+      description: "One-off migration",
+      status: "inactive",
+      createdTime: seededAtS - 700 * DAY_S,
+      expireTime: seededAtS - 600 * DAY_S,
+      clientId: descopeId("", random),
+      permittedIps: ["10.0.0.0/8"],
+      editable: true,
+    },
   ];
   for (const tenant of tenants.slice(0, 8)) {
     const key: AccessKey = {
@@ -313,7 +431,11 @@ function seedSsoApps(random: Random): SsoApplication[] {
       description: "Default OIDC application",
       enabled: true,
       appType: "oidc",
-      oidcSettings: { loginPageUrl: "https://auth.example.com/login", issuer: "https://api.descope.com/emulator", discoveryUrl: "https://api.descope.com/emulator/.well-known/openid-configuration" },
+      oidcSettings: {
+        loginPageUrl: "https://auth.example.com/login",
+        issuer: "https://api.descope.com/emulator",
+        discoveryUrl: "https://api.descope.com/emulator/.well-known/openid-configuration",
+      },
     },
     {
       id: descopeId("SA", random),
@@ -321,7 +443,13 @@ function seedSsoApps(random: Random): SsoApplication[] {
       enabled: true,
       logo: "https://logos.example.com/salesforce.png",
       appType: "saml",
-      samlSettings: { loginPageUrl: "https://auth.example.com/login", entityId: "https://saml.salesforce.com", acsUrl: "https://example.my.salesforce.com/sso", attributeMapping: [{ name: "email", type: "string", value: "email" }], subjectNameIdType: "email" },
+      samlSettings: {
+        loginPageUrl: "https://auth.example.com/login",
+        entityId: "https://saml.salesforce.com",
+        acsUrl: "https://example.my.salesforce.com/sso",
+        attributeMapping: [{ name: "email", type: "string", value: "email" }],
+        subjectNameIdType: "email",
+      },
     },
   ];
 }
@@ -330,7 +458,12 @@ function seedCustomAttributes(): CustomAttribute[] {
   return structuredClone(CUSTOM_ATTRIBUTE_DEFINITIONS);
 }
 
-export function makeAuditEvent(random: Random, options: Pick<SeedOptions, "projectId" | "auditIds">, occurredMs: number, user?: DescopeUser): AuditEvent {
+export function makeAuditEvent(
+  random: Random,
+  options: Pick<SeedOptions, "projectId" | "auditIds">,
+  occurredMs: number,
+  user?: DescopeUser,
+): AuditEvent {
   const action = random.pick(AUDIT_ACTIONS);
   const event: AuditEvent = {
     projectId: options.projectId,
@@ -386,7 +519,10 @@ export function seedProject(options: SeedOptions): SeededProject & { userFactory
   const seededAtS = Math.floor(options.seededAtMs / SECOND_MS);
   const tenants = options.emptyProject ? [] : seedTenants(random, options.tenants, seededAtS);
   const ssoApps = options.emptyProject ? [] : seedSsoApps(random);
-  const userFactory = new UserFactory(tenants, ssoApps.map((app) => app.id));
+  const userFactory = new UserFactory(
+    tenants,
+    ssoApps.map((app) => app.id),
+  );
   const users = seedUsers(random, userFactory, options);
   return {
     userFactory,

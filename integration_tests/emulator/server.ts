@@ -69,7 +69,7 @@ export interface EmulatorOptions {
   groupsWrapper?: boolean;
   /**
    * User search ignores `sort` and answers in userId order, as a deployment might: the sort fields are not
-   * documented (reference §4.1, open question 3).
+   * documented (docs/descope-api-notes.md §4.1, open question 3).
    */
   ignoreUserSort?: boolean;
   /** User search answers 400 (a Descope error naming the field) to any body with `sort`, as a gateway that refuses it would. */
@@ -84,17 +84,17 @@ export interface EmulatorOptions {
   auditIds?: boolean;
   /**
    * The name the audit record ID travels under: `ID` (default; the docs/OpenAPI) or `id`. No SDK maps the field,
-   * so its wire name is unverified (reference §5, open question 7).
+   * so its wire name is unverified (docs/descope-api-notes.md §5, open question 7).
    */
   auditIdField?: "ID" | "id";
-  /** Audit search `from` is strictly after ("newer than", go/node comments) instead of inclusive (reference §0.1 item 2). */
+  /** Audit search `from` is strictly after ("newer than", go/node comments) instead of inclusive (docs/descope-api-notes.md §0.1 item 2). */
   exclusiveAuditFrom?: boolean;
   /** Audit search `to` is strictly before ("older than") instead of inclusive. */
   exclusiveAuditTo?: boolean;
-  /** Audit search answers newest first whatever `oldestFirst` says: no SDK sends it (reference §0.1 item 3). */
+  /** Audit search answers newest first whatever `oldestFirst` says: no SDK sends it (docs/descope-api-notes.md §0.1 item 3). */
   ignoreAuditOldestFirst?: boolean;
   /**
-   * 400 naming the first request field an endpoint does not accept, as Descope's gateway does (reference §0.1
+   * 400 naming the first request field an endpoint does not accept, as Descope's gateway does (docs/descope-api-notes.md §0.1
    * item 4); the accepted fields per endpoint are in accepted-fields.ts.
    */
   rejectUnknownFields?: boolean;
@@ -120,11 +120,11 @@ export interface EmulatorOptions {
   thirdPartyMaxPageSize?: number;
   /**
    * Analytics search answers 400 to a window (`to` − `from`, in whole days rounded down) longer than this many
-   * days, as a deployment with a cap on one answer might (reference §0.1 item 14). Unset: no cap.
+   * days, as a deployment with a cap on one answer might (docs/descope-api-notes.md §0.1 item 14). Unset: no cap.
    */
   analyticsMaxDaysPerRequest?: number;
   /**
-   * A role-scoped key (reference §0.1 item 7): these paths answer 403 with Descope's error body to the
+   * A role-scoped key (docs/descope-api-notes.md §0.1 item 7): these paths answer 403 with Descope's error body to the
    * authenticated key, every other path works.
    */
   forbiddenPaths?: string[];
@@ -245,9 +245,11 @@ function headersWithoutAuthorization(request: IncomingMessage): Record<string, s
 /** A request naming a field its endpoint does not accept fails as a whole, like Descope's gateway. */
 function rejectUnknownFields(request: ParsedRequest): void {
   const { body } = request;
-  const fields = request.method === "GET" ? Object.keys(request.query) : body && typeof body === "object" && !Array.isArray(body) ? Object.keys(body) : [];
+  const fields =
+    request.method === "GET" ? Object.keys(request.query) : body && typeof body === "object" && !Array.isArray(body) ? Object.keys(body) : [];
   const unknown = firstUnknownField(`${request.method} ${request.path}`, fields);
-  if (unknown !== undefined) throw new DescopeError(400, ErrorCode.badRequest, "Bad request", `unknown field "${unknown}" in the request to ${request.path}`);
+  if (unknown !== undefined)
+    throw new DescopeError(400, ErrorCode.badRequest, "Bad request", `unknown field "${unknown}" in the request to ${request.path}`);
 }
 
 function rawHead(status: number, headers: Record<string, string>): string {
@@ -330,7 +332,13 @@ export async function startEmulator(requested: EmulatorOptions = {}): Promise<Em
   }
 
   /** Sends the reply, or mangles it as the fault dictates; a hang without `ms` sends nothing. */
-  async function deliver(request: IncomingMessage, response: ServerResponse, entry: RequestLogEntry, fault: FaultKind | undefined, reply: () => RawReply): Promise<void> {
+  async function deliver(
+    request: IncomingMessage,
+    response: ServerResponse,
+    entry: RequestLogEntry,
+    fault: FaultKind | undefined,
+    reply: () => RawReply,
+  ): Promise<void> {
     const socket: Socket = request.socket;
     switch (fault?.kind) {
       case undefined: {
@@ -371,7 +379,13 @@ export async function startEmulator(requested: EmulatorOptions = {}): Promise<Em
     }
   }
 
-  async function handleApiRequest(request: IncomingMessage, response: ServerResponse, path: string, query: Record<string, string>, rawBody: string): Promise<void> {
+  async function handleApiRequest(
+    request: IncomingMessage,
+    response: ServerResponse,
+    path: string,
+    query: Record<string, string>,
+    rawBody: string,
+  ): Promise<void> {
     let body: unknown;
     let bodyIsJson = true;
     if (rawBody.trim() !== "") {
@@ -420,7 +434,8 @@ export async function startEmulator(requested: EmulatorOptions = {}): Promise<Em
           : handleApiRequest(request, response, url.pathname, query, rawBody),
       )
       .catch((error: unknown) => {
-        if (!response.headersSent) send(response, jsonReply(500, { errorCode: "E000000", errorDescription: "Emulator failure", errorMessage: String(error) }));
+        if (!response.headersSent)
+          send(response, jsonReply(500, { errorCode: "E000000", errorDescription: "Emulator failure", errorMessage: String(error) }));
       });
   });
   await new Promise<void>((resolve, reject) => {

@@ -73,7 +73,11 @@ export class EmulatorStore {
     for (const user of this.allUsers) this.indexUser(user);
     this.index = new UserIndex(() => this.allUsers);
     // The incremental syncs' sorts, built now so the first page is as fast as the rest.
-    for (const field of ["modifiedTime", "createdTime"] as const) this.index.view("regular", [{ field, desc: false }, { field: "userId", desc: false }]);
+    for (const field of ["modifiedTime", "createdTime"] as const)
+      this.index.view("regular", [
+        { field, desc: false },
+        { field: "userId", desc: false },
+      ]);
   }
 
   // ---- what a full sync should produce ----
@@ -94,9 +98,7 @@ export class EmulatorStore {
 
   /** Every token `GET /v1/mgmt/user/provider/token` would return for a regular user (with its refresh token). */
   get providerTokens(): ProviderToken[] {
-    return this.users.flatMap((user) =>
-      Object.keys(user.OAuth ?? {}).flatMap((provider) => this.providerToken(user, provider) ?? []),
-    );
+    return this.users.flatMap((user) => Object.keys(user.OAuth ?? {}).flatMap((provider) => this.providerToken(user, provider) ?? []));
   }
 
   /** All audit events, oldest first, including those older than the 30 searchable days. */
@@ -129,7 +131,9 @@ export class EmulatorStore {
    * none): group ids repeat across tenants and across a tenant's SSO configurations.
    */
   get groups(): (Group & { tenantId: string; ssoId: string })[] {
-    return [...this.project.access.groupsByTenant].flatMap(([tenantId, groups]) => groups.map((group) => ({ ...group, tenantId, ssoId: group.ssoId ?? "" })));
+    return [...this.project.access.groupsByTenant].flatMap(([tenantId, groups]) =>
+      groups.map((group) => ({ ...group, tenantId, ssoId: group.ssoId ?? "" })),
+    );
   }
 
   /** Seeded SSO configurations, inbound apps and consents, outbound apps, flows and ReBAC relations, as served. */
@@ -273,7 +277,7 @@ export class EmulatorStore {
   }
 
   /**
-   * Hard-deletes users as Descope does (reference §0.1 item 12): they vanish from search and `users/load`, and the
+   * Hard-deletes users as Descope does (docs/descope-api-notes.md §0.1 item 12): they vanish from search and `users/load`, and the
    * audit trail records the deletion at `atMs` (default now) — one `UserDeleted` per user naming it in `userId`, or
    * for a bulk delete (`bulk: true`, the batch endpoint) one `UsersDeleted` listing them in `data.userIds` (the
    * real field is undocumented; notes/deletes.md). Works for test users too. Returns the audit events written.
@@ -285,7 +289,15 @@ export class EmulatorStore {
     const actorId = options.actorId ?? "K2emulatorManagementKey";
     const deletion = { type: "info" as const, occurred, actorId, method: undefined, device: undefined, geo: undefined, tenants: undefined };
     if (options.bulk) {
-      return [this.addAuditEvent({ ...deletion, action: "UsersDeleted", userId: undefined, externalIds: undefined, data: { userIds: users.map((user) => user.userId) } })];
+      return [
+        this.addAuditEvent({
+          ...deletion,
+          action: "UsersDeleted",
+          userId: undefined,
+          externalIds: undefined,
+          data: { userIds: users.map((user) => user.userId) },
+        }),
+      ];
     }
     return users.map((user) =>
       this.addAuditEvent({ ...deletion, action: "UserDeleted", userId: user.userId, externalIds: user.loginIds, data: undefined }),
@@ -370,4 +382,3 @@ export class EmulatorStore {
     });
   }
 }
-

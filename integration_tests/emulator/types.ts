@@ -1,5 +1,5 @@
 /**
- * Wire shapes of the records the emulator serves, as the Descope Management API sends them (reference §4–§11).
+ * Wire shapes of the records the emulator serves, as the Descope Management API sends them (docs/descope-api-notes.md §4–§11).
  * Optional fields are the ones the emulator leaves out when they hold a default value, the way protojson does.
  */
 

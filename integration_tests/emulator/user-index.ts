@@ -12,12 +12,38 @@ export interface SortKey {
   desc: boolean;
 }
 
-/** Sort fields the emulator accepts: any key of the user object (the real set is undocumented, reference §4.1). */
+/** Sort fields the emulator accepts: any key of the user object (the real set is undocumented, docs/descope-api-notes.md §4.1). */
 export const USER_FIELDS: ReadonlySet<string> = new Set<keyof DescopeUser>([
-  "userId", "loginIds", "name", "givenName", "middleName", "familyName", "email", "verifiedEmail", "phone",
-  "verifiedPhone", "picture", "roleNames", "userTenants", "status", "externalIds", "test", "customAttributes",
-  "createdTime", "modifiedTime", "TOTP", "SAML", "SCIM", "OIDC", "OAuth", "webauthn", "password", "push", "ssoAppIds",
-  "editable", "permissions",
+  "userId",
+  "loginIds",
+  "name",
+  "givenName",
+  "middleName",
+  "familyName",
+  "email",
+  "verifiedEmail",
+  "phone",
+  "verifiedPhone",
+  "picture",
+  "roleNames",
+  "userTenants",
+  "status",
+  "externalIds",
+  "test",
+  "customAttributes",
+  "createdTime",
+  "modifiedTime",
+  "TOTP",
+  "SAML",
+  "SCIM",
+  "OIDC",
+  "OAuth",
+  "webauthn",
+  "password",
+  "push",
+  "ssoAppIds",
+  "editable",
+  "permissions",
 ]);
 
 /** A user's time in seconds; a user without it (protojson leaves 0 out) has time 0, as Descope stores it. */

@@ -120,7 +120,9 @@ export async function runProcess(bin: string, args: string[], options: Pick<RunO
     }
   });
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-  const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on("close", (code, sig) => resolve([code, sig])));
+  const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    child.on("close", (code, sig) => resolve([code, sig])),
+  );
   return { exitCode, signal, stdout, stderr, killed };
 }
 
@@ -152,7 +154,14 @@ export function withNullOptionals(catalog: JsonObject): JsonObject {
       generation_id: null,
       minimum_generation_id: null,
       sync_id: null,
-      stream: { ...(configured.stream as JsonObject), namespace: null, default_cursor_field: null, source_defined_cursor: null, source_defined_primary_key: null, is_resumable: null },
+      stream: {
+        ...(configured.stream as JsonObject),
+        namespace: null,
+        default_cursor_field: null,
+        source_defined_cursor: null,
+        source_defined_primary_key: null,
+        is_resumable: null,
+      },
     })),
   };
 }
@@ -162,9 +171,7 @@ export function records(result: RunResult, stream: string): JsonObject[] {
 }
 
 export function stateMessages(result: RunResult, stream?: string) {
-  return result.messages.flatMap((m) =>
-    m.type === "STATE" && (!stream || m.state.stream.stream_descriptor.name === stream) ? [m.state] : [],
-  );
+  return result.messages.flatMap((m) => (m.type === "STATE" && (!stream || m.state.stream.stream_descriptor.name === stream) ? [m.state] : []));
 }
 
 /** The state file a host would pass next: the latest STATE of each stream. */
@@ -176,15 +183,16 @@ export function nextState(...results: RunResult[]): unknown[] {
 
 export function streamStatuses(result: RunResult, stream: string): string[] {
   return result.messages.flatMap((m) =>
-    m.type === "TRACE" && m.trace.type === "STREAM_STATUS" && m.trace.stream_status.stream_descriptor.name === stream ? [m.trace.stream_status.status] : [],
+    m.type === "TRACE" && m.trace.type === "STREAM_STATUS" && m.trace.stream_status.stream_descriptor.name === stream
+      ? [m.trace.stream_status.status]
+      : [],
   );
 }
 
 /** The CAT's rule: STARTED first, the given final status last, only RUNNING (possibly rate-limited) between. */
 export function expectLifecycle(result: RunResult, stream: string, final: "COMPLETE" | "INCOMPLETE"): void {
   const statuses = streamStatuses(result, stream);
-  const ok =
-    statuses.length >= 3 && statuses[0] === "STARTED" && statuses.at(-1) === final && statuses.slice(1, -1).every((s) => s === "RUNNING");
+  const ok = statuses.length >= 3 && statuses[0] === "STARTED" && statuses.at(-1) === final && statuses.slice(1, -1).every((s) => s === "RUNNING");
   if (!ok) throw new Error(`Stream ${stream} had statuses ${statuses.join(", ")}; expected STARTED, RUNNING…, ${final}`);
 }
 

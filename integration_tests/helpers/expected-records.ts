@@ -43,7 +43,9 @@ export function expectedAuditEvents(emulator: Emulator): JsonObject[] {
  * first midnight, so the day before is not theirs).
  */
 async function analyticsAnswer(emulator: Emulator): Promise<JsonObject[]> {
-  const bodies = emulator.requests.filter((r) => r.path === "/v1/mgmt/analytics/search").map((r) => r.body as JsonObject & { from: number; to: number });
+  const bodies = emulator.requests
+    .filter((r) => r.path === "/v1/mgmt/analytics/search")
+    .map((r) => r.body as JsonObject & { from: number; to: number });
   if (bodies.length === 0) return [];
   const fromMs = Math.min(...bodies.map((body) => body.from)) + 1;
   const toMs = Math.max(...bodies.map((body) => body.to));
@@ -56,11 +58,14 @@ async function analyticsAnswer(emulator: Emulator): Promise<JsonObject[]> {
   return rows.filter((row) => Number(row.created) >= fromMs && Number(row.created) < toMs);
 }
 
-const withoutFields = <T extends object>(row: T, ...fields: string[]) => Object.fromEntries(Object.entries(row).filter(([field]) => !fields.includes(field)));
+const withoutFields = <T extends object>(row: T, ...fields: string[]) =>
+  Object.fromEntries(Object.entries(row).filter(([field]) => !fields.includes(field)));
 
 /** Each tenant's SSO configurations (none, one or two), with an OIDC `clientSecret` dropped and `ssoId` never null. */
 function expectedSsoSettings({ store }: Emulator): JsonObject[] {
-  const configurations = store.tenants.flatMap((tenant) => store.ssoConfigurationsOf(tenant.id).map((configuration) => ({ tenantId: tenant.id, configuration })));
+  const configurations = store.tenants.flatMap((tenant) =>
+    store.ssoConfigurationsOf(tenant.id).map((configuration) => ({ tenantId: tenant.id, configuration })),
+  );
   return asJson(configurations).map(({ tenantId, configuration }) => ({
     ...(configuration as JsonObject),
     ...((configuration as { oidc?: JsonObject }).oidc ? { oidc: withoutFields((configuration as { oidc: JsonObject }).oidc, "clientSecret") } : {}),
@@ -112,14 +117,26 @@ export const EXPECTED_RECORDS: Readonly<Record<string, StreamExpectation>> = {
   custom_attributes: { key: ["name"], expected: ({ store }) => asJson(store.customAttributes) },
   analytics: { key: ["created", "action", "device", "method", "geo", "tenant"], ignore: ["id"], expected: analyticsAnswer },
   tenant_sso_settings: { key: ["tenantId", "ssoId"], expected: expectedSsoSettings },
-  tenant_settings: { key: ["tenantId"], expected: ({ store }) => store.tenants.map((tenant) => ({ ...asJson([store.tenantSettings(tenant)])[0], tenantId: tenant.id })) },
+  tenant_settings: {
+    key: ["tenantId"],
+    expected: ({ store }) => store.tenants.map((tenant) => ({ ...asJson([store.tenantSettings(tenant)])[0], tenantId: tenant.id })),
+  },
   inbound_apps: { key: ["id"], expected: ({ store }) => asJson(store.access.inboundApps) },
   inbound_app_consents: { key: ["id"], expected: ({ store }) => asJson(store.access.consents) },
   outbound_apps: { key: ["id"], expected: expectedOutboundApps },
   flows: { key: ["id"], expected: ({ store }) => asJson(store.access.flows) },
   // Relations are read per user: every relation whose target is a user, with that user's id added.
   authz_relations: {
-    key: ["userId", "resource", "relationDefinition", "namespace", "target", "targetSetResource", "targetSetRelationDefinition", "targetSetRelationDefinitionNamespace"],
+    key: [
+      "userId",
+      "resource",
+      "relationDefinition",
+      "namespace",
+      "target",
+      "targetSetResource",
+      "targetSetRelationDefinition",
+      "targetSetRelationDefinitionNamespace",
+    ],
     ignore: ["id"],
     expected: ({ store }) => asJson(store.access.relations).map((relation) => ({ ...relation, userId: relation.target })),
   },

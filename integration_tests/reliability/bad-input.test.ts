@@ -1,7 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JsonObject } from "../../src/cdk/protocol.js";
 import type { Emulator } from "../emulator/server.js";
-import { configuredCatalog, emulatorConfig, errorTraces, logs, records, runConnector, scaledEmulator, stateMessages, withNullOptionals } from "../helpers/connector.js";
+import {
+  configuredCatalog,
+  emulatorConfig,
+  errorTraces,
+  logs,
+  records,
+  runConnector,
+  scaledEmulator,
+  stateMessages,
+  withNullOptionals,
+} from "../helpers/connector.js";
 import type { RunResult } from "../helpers/connector.js";
 import { missingPath, ofType, runWithArgs, STACK_LINE } from "./support.js";
 
@@ -139,7 +149,9 @@ describe("bad catalogs", () => {
     expect(nulls.exitCode).toBe(0);
     for (const stream of streams) {
       expect(records(nulls, stream), stream).toEqual(records(plain, stream));
-      expect(stateMessages(nulls, stream).map((state) => state.stream.stream_state)).toEqual(stateMessages(plain, stream).map((state) => state.stream.stream_state));
+      expect(stateMessages(nulls, stream).map((state) => state.stream.stream_state)).toEqual(
+        stateMessages(plain, stream).map((state) => state.stream.stream_state),
+      );
     }
     expect(records(nulls, "users")).toHaveLength(emulator.store.users.length);
   });
@@ -206,7 +218,8 @@ describe("bad states", () => {
     const result = await runConnector("read", { config: good(), catalog, state });
     expect(result.exitCode).toBe(0);
     expect(ofType(result, "RECORD")).toEqual([]);
-    for (const name of ["users", "test_users", "login_history", "audit_events"]) expect(stateMessages(result, name).length, name).toBeGreaterThanOrEqual(1);
+    for (const name of ["users", "test_users", "login_history", "audit_events"])
+      expect(stateMessages(result, name).length, name).toBeGreaterThanOrEqual(1);
   });
 
   it("a missing state file is named", async () => {

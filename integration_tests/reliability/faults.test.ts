@@ -79,9 +79,22 @@ describe("faults that clear are retried and the sync delivers exactly the emulat
   it("every full-refresh and fan-out stream survives faults on its own endpoint", async () => {
     emulator = await scaledEmulator({ users: 120, testUsers: 10, tenants: 3 });
     const streams = ["users", "login_history", "provider_tokens", "tenants", "roles", "groups", "audit_events"];
-    const paths = [USER_SEARCH, "/v1/mgmt/user/history", "/v1/mgmt/user/provider/token", "/v1/mgmt/tenant/all", "/v1/mgmt/role/search", "/v1/mgmt/group/all", "/v1/mgmt/audit/search"];
-    const kinds: Fault[] = [{ kind: "status", status: 503 }, { kind: "reset" }, { kind: "truncatedJson" }, { kind: "rateLimit", retryAfterSeconds: 1 }];
-    paths.forEach((path, i) => emulator!.faults.add({ ...kinds[i % kinds.length]!, match: path }));
+    const paths = [
+      USER_SEARCH,
+      "/v1/mgmt/user/history",
+      "/v1/mgmt/user/provider/token",
+      "/v1/mgmt/tenant/all",
+      "/v1/mgmt/role/search",
+      "/v1/mgmt/group/all",
+      "/v1/mgmt/audit/search",
+    ];
+    const kinds: Fault[] = [
+      { kind: "status", status: 503 },
+      { kind: "reset" },
+      { kind: "truncatedJson" },
+      { kind: "rateLimit", retryAfterSeconds: 1 },
+    ];
+    for (const [i, path] of paths.entries()) emulator!.faults.add({ ...kinds[i % kinds.length]!, match: path });
 
     const clean = await runConnector("read", { config: emulatorConfig(emulator), catalog: configuredCatalog(streams) });
     expect(clean.exitCode).toBe(0);
@@ -209,7 +222,10 @@ describe("a fault that does not clear", () => {
         catalog: configuredCatalog(["login_history"]),
       });
       expect(result.exitCode, fault.kind).not.toBe(0);
-      expect(errorTraces(result).map((error) => error.failure_type), fault.kind).toEqual(["transient_error"]);
+      expect(
+        errorTraces(result).map((error) => error.failure_type),
+        fault.kind,
+      ).toEqual(["transient_error"]);
       const statuses = streamStatuses(result, "login_history");
       expect([statuses[0], statuses.at(-1)], fault.kind).toEqual(["STARTED", "INCOMPLETE"]);
       expect(records(result, "login_history"), fault.kind).toEqual([]);
@@ -268,7 +284,13 @@ describe("a fault that does not clear", () => {
 describe("answers a stream declares as empty", () => {
   it("provider token management off, in words the connector does not know: 20 'no token' answers before any token end the stream empty, once", async () => {
     emulator = await scaledEmulator({ users: 300, testUsers: 0 });
-    emulator.faults.add({ match: "/v1/mgmt/user/provider/token", kind: "status", status: 400, body: { errorCode: "E011003", errorDescription: "Feature not enabled" }, times: Infinity });
+    emulator.faults.add({
+      match: "/v1/mgmt/user/provider/token",
+      kind: "status",
+      status: 400,
+      body: { errorCode: "E011003", errorDescription: "Feature not enabled" },
+      times: Infinity,
+    });
     const result = await runConnector("read", { config: emulatorConfig(emulator), catalog: configuredCatalog(["provider_tokens", "tenants"]) });
     expect(result.exitCode).toBe(0);
     expect(errorTraces(result)).toEqual([]);

@@ -19,7 +19,11 @@ afterEach(async () => {
 });
 
 /** Starts `read` of the users stream with stdout as a pipe the test reads at its own pace. */
-function startRead(emu: Emulator): { child: ChildProcessByStdio<null, Readable, Readable>; stderr: () => string; exited: Promise<[number | null, NodeJS.Signals | null]> } {
+function startRead(emu: Emulator): {
+  child: ChildProcessByStdio<null, Readable, Readable>;
+  stderr: () => string;
+  exited: Promise<[number | null, NodeJS.Signals | null]>;
+} {
   const paths = inputFiles({ config: emulatorConfig(emu), catalog: configuredCatalog(["users"]) });
   const started = spawn(process.execPath, [SOURCE_BIN, "read", "--config", paths.config!, "--catalog", paths.catalog!], {
     env: { ...process.env, SOURCE_DESCOPE_TIME_SCALE: String(TEST_TIME_SCALE) },

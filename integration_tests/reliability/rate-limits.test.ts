@@ -29,7 +29,7 @@ function acceptedPerWindow(requests: RequestLogEntry[], windowMs: number): numbe
 }
 
 /**
- * The per-IP management limit the connector is never told (reference §0.1 item 9): it must find either one from
+ * The per-IP management limit the connector is never told (docs/descope-api-notes.md §0.1 item 9): it must find either one from
  * its safe start (100/min), keep 429s under 2% of its requests, and keep the provider-token fan-out near the limit.
  * Descope's windows run `scale` times faster on both sides; the connector reads ~0.4 token calls per user.
  */
@@ -38,7 +38,10 @@ async function syncAgainst(limit: { limit: number; windowS: number }, scale: num
   emulator = await startEmulator({
     users,
     testUsers: 0,
-    rateLimits: { management: { limit: limit.limit, windowMs, timeScale: scale }, userSearch: { limit: 200, windowMs: 60_000 * scale, timeScale: scale } },
+    rateLimits: {
+      management: { limit: limit.limit, windowMs, timeScale: scale },
+      userSearch: { limit: 200, windowMs: 60_000 * scale, timeScale: scale },
+    },
   });
   const result = await runConnector("read", {
     config: emulatorConfig(emulator, { max_concurrent_requests: 8 }),

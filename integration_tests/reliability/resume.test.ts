@@ -18,10 +18,11 @@ const loginKey = (login: JsonObject) => `${login.userId}|${login.loginTime}|${lo
 function expectedKeys(emu: Emulator, stream: string): string[] {
   if (stream === "users") return emu.store.users.map((user) => user.userId);
   if (stream === "test_users") return emu.store.testUsers.map((user) => user.userId);
-  return emu.store.loginsOf([...emu.store.users, ...emu.store.testUsers].map((user) => user.userId)).map((login) => loginKey(login as unknown as JsonObject));
+  return emu.store
+    .loginsOf([...emu.store.users, ...emu.store.testUsers].map((user) => user.userId))
+    .map((login) => loginKey(login as unknown as JsonObject));
 }
 const keyOf = (stream: string, row: JsonObject) => (stream === "login_history" ? loginKey(row) : (row.userId as string));
-
 
 describe("resume after kill -9", () => {
   const killPoints: [string, (line: string) => "kill" | undefined][] = [
@@ -117,7 +118,10 @@ describe("edits during syncs that are also faulted and killed", () => {
     expect(runs.at(-1)!.exitCode).toBe(0);
     expect(searches).toBeGreaterThan(20);
 
-    for (const [stream, expected] of [["users", store.users], ["test_users", store.testUsers]] as const) {
+    for (const [stream, expected] of [
+      ["users", store.users],
+      ["test_users", store.testUsers],
+    ] as const) {
       const latest = new Map<string, JsonObject>();
       for (const run of runs) for (const user of records(run, stream)) latest.set(user.userId as string, user);
       expect(latest.size, stream).toBe(expected.length);

@@ -34,9 +34,13 @@ describe("the key scan that every run goes through", () => {
   it.each(["stdout", "stderr"] as const)("fails a run that prints the management key on %s", async (channel) => {
     const config = { project_id: "P2scan", management_key: KEY };
     await expect(runConnector("check", { config, bin: echoingBin(channel) })).rejects.toThrow(/management key appeared/);
-    await expect(runWithArgs(["check", "--config", "{config}"], { files: { config }, secrets: [KEY] }).then(() => undefined)).resolves.toBeUndefined();
+    await expect(
+      runWithArgs(["check", "--config", "{config}"], { files: { config }, secrets: [KEY] }).then(() => undefined),
+    ).resolves.toBeUndefined();
     // The same scan in this suite's own runner bites too.
-    await expect(runWithArgs(["check", "--config", "{config}"], { files: { config }, secrets: [KEY], bin: echoingBin(channel) })).rejects.toThrow(/secret appeared/);
+    await expect(runWithArgs(["check", "--config", "{config}"], { files: { config }, secrets: [KEY], bin: echoingBin(channel) })).rejects.toThrow(
+      /secret appeared/,
+    );
   });
 });
 
@@ -50,7 +54,10 @@ describe("the management key never reaches stdout or stderr", () => {
       `{"management_key": "${KEY}" "project_id": "P2abc"}`,
     ]) {
       for (const command of ["check", "discover"]) {
-        const result = await runWithArgs([command, "--config", "{config}"], { files: { config: text }, secrets: [KEY, KEY.slice(0, 8), KEY.slice(-8)] });
+        const result = await runWithArgs([command, "--config", "{config}"], {
+          files: { config: text },
+          secrets: [KEY, KEY.slice(0, 8), KEY.slice(-8)],
+        });
         expect(result.stdout, text).toMatch(/not valid JSON/);
       }
     }
@@ -85,7 +92,8 @@ describe("the management key never reaches stdout or stderr", () => {
 
     let searches = 0;
     emulator.onRequest((request) => {
-      if (request.path === "/v2/mgmt/user/search" && ++searches === 2) emulator!.faults.add({ match: request.path, kind: "status", status: 401, body: echo });
+      if (request.path === "/v2/mgmt/user/search" && ++searches === 2)
+        emulator!.faults.add({ match: request.path, kind: "status", status: 401, body: echo });
     });
     const read = await runWithArgs(["read", "--config", "{config}", "--catalog", "{catalog}", "--debug"], {
       files: { config, catalog: configuredCatalog(["users"], "incremental") },
@@ -109,13 +117,18 @@ describe("the management key never reaches stdout or stderr", () => {
     });
     expect(read.exitCode).not.toBe(0);
     expect(records(read, "users")).toHaveLength(50);
-    expect(errorTraces(read).map((error) => error.failure_type).sort()).toEqual(["system_error", "transient_error"]);
+    expect(
+      errorTraces(read)
+        .map((error) => error.failure_type)
+        .sort(),
+    ).toEqual(["system_error", "transient_error"]);
     expect(read.stdout).toContain(MASK);
   });
 });
 
 describe("provider tokens", () => {
-  const allTokenValues = (emu: Emulator) => emu.store.providerTokens.flatMap((token) => [token.accessToken, token.refreshToken]).filter(Boolean) as string[];
+  const allTokenValues = (emu: Emulator) =>
+    emu.store.providerTokens.flatMap((token) => [token.accessToken, token.refreshToken]).filter(Boolean) as string[];
 
   it("never appear in any output unless include_provider_token_values is on", async () => {
     emulator = await scaledEmulator({ users: 80, testUsers: 5 });

@@ -41,7 +41,12 @@ describe("a sync only ever reads", () => {
     expect(tokenCalls.filter((request) => request.query.forceRefresh !== "false")).toEqual([]);
     // The never-called list covers the endpoints that hand out secrets or live tokens, and flow exports.
     expect(SIDE_EFFECT_PATHS).toEqual(
-      expect.arrayContaining(["/v1/mgmt/thirdparty/app/secret", "/v1/mgmt/outbound/app/user/token", "/v1/mgmt/outbound/app/tenant/token/latest", "/v1/mgmt/flow/export"]),
+      expect.arrayContaining([
+        "/v1/mgmt/thirdparty/app/secret",
+        "/v1/mgmt/outbound/app/user/token",
+        "/v1/mgmt/outbound/app/tenant/token/latest",
+        "/v1/mgmt/flow/export",
+      ]),
     );
     // Nothing but GET and POST, and no POST outside the read endpoints (search, load, list, history, relation targets).
     expect(new Set(emulator.requests.map((request) => request.method))).toEqual(new Set(["GET", "POST"]));

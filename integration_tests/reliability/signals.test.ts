@@ -1,6 +1,17 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Emulator } from "../emulator/server.js";
-import { configuredCatalog, emulatorConfig, logs, records, runConnector, runProcess, scaledEmulator, stateMessages, TAP_BIN, TEST_TIME_SCALE } from "../helpers/connector.js";
+import {
+  configuredCatalog,
+  emulatorConfig,
+  logs,
+  records,
+  runConnector,
+  runProcess,
+  scaledEmulator,
+  stateMessages,
+  TAP_BIN,
+  TEST_TIME_SCALE,
+} from "../helpers/connector.js";
 import { inputFiles } from "../helpers/messages.js";
 
 let emulator: Emulator | undefined;
@@ -32,7 +43,10 @@ describe("stopping", () => {
     expect(result.stderr).toBe("");
   });
 
-  for (const [signal, exitCode] of [["SIGTERM", 143], ["SIGINT", 130]] as const) {
+  for (const [signal, exitCode] of [
+    ["SIGTERM", 143],
+    ["SIGINT", 130],
+  ] as const) {
     it(`the Singer tap stops on ${signal} like the Airbyte source: whole lines flushed, exit ${exitCode}`, async () => {
       emulator = await scaledEmulator({ users: 3000, testUsers: 0, latencyMs: 100 });
       const files = inputFiles({ config: emulatorConfig(emulator, { page_size: 100 }) });
@@ -48,7 +62,10 @@ describe("stopping", () => {
       expect(sent).toBe(true);
       expect(result.exitCode).toBe(exitCode);
       expect(result.stdout.endsWith("\n")).toBe(true);
-      const lines = result.stdout.trimEnd().split("\n").map((line) => JSON.parse(line) as { type: string; stream?: string });
+      const lines = result.stdout
+        .trimEnd()
+        .split("\n")
+        .map((line) => JSON.parse(line) as { type: string; stream?: string });
       expect(lines.filter((line) => line.type === "RECORD").length).toBeLessThan(3000);
       expect(lines.some((line) => line.type === "STATE")).toBe(true);
       expect(result.stderr).toContain(`WARNING Received ${signal}; stopping.`);

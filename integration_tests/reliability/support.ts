@@ -26,7 +26,9 @@ export async function runWithArgs(
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-  const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on("close", (code, sig) => resolve([code, sig])));
+  const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    child.on("close", (code, sig) => resolve([code, sig])),
+  );
   for (const secret of options.secrets ?? []) {
     if (stdout.includes(secret) || stderr.includes(secret)) throw new Error(`A secret appeared in the output of \`${args.join(" ")}\``);
   }
@@ -59,9 +61,7 @@ export function rateLimitedStatuses(result: RunResult, stream: string): { emitte
 /** Records of a stream emitted before the last STATE of that stream: what a host has committed. */
 export function committedRecords(result: RunResult, stream: string): JsonObject[] {
   const lastState = result.messages.findLastIndex((m) => m.type === "STATE" && m.state.stream.stream_descriptor.name === stream);
-  return result.messages
-    .slice(0, Math.max(0, lastState))
-    .flatMap((m) => (m.type === "RECORD" && m.record.stream === stream ? [m.record.data] : []));
+  return result.messages.slice(0, Math.max(0, lastState)).flatMap((m) => (m.type === "RECORD" && m.record.stream === stream ? [m.record.data] : []));
 }
 
 /** Kills the connector at the `n`-th stdout line for which `pick` is true. */

@@ -62,7 +62,8 @@ export async function planRead(request: ReadRequest): Promise<PlannedStream[]> {
   for (const { name, syncMode: requestedMode, configuredSchema } of request.requested) {
     const stream = byName.get(name)!;
     const syncMode = effectiveSyncMode(stream, requestedMode, request.log);
-    const state = syncMode === "incremental" ? await validatedStreamState(stream.stateSchema, request.savedState(name), request.stateLocation(name)) : undefined;
+    const state =
+      syncMode === "incremental" ? await validatedStreamState(stream.stateSchema, request.savedState(name), request.stateLocation(name)) : undefined;
     plan.push({ stream, syncMode, state, configuredSchema });
   }
   return plan;
@@ -117,7 +118,12 @@ export function engineRuntime(
  * The source's streams for this config. A config error here is about a value in the config file (a base URL, a
  * date) that the spec alone cannot judge: the message names the file like every other input error.
  */
-export async function streamsFor<Config extends JsonObject>(source: Source<Config>, config: Config, configPath: string, runtime: Runtime): Promise<Stream[]> {
+export async function streamsFor<Config extends JsonObject>(
+  source: Source<Config>,
+  config: Config,
+  configPath: string,
+  runtime: Runtime,
+): Promise<Stream[]> {
   try {
     return await source.streams(config, runtime);
   } catch (error) {

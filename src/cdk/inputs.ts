@@ -149,7 +149,11 @@ export function parseState(raw: unknown, path: string, warn: (message: string) =
     throw configError(`Invalid state file ${path}: expected an array of per-stream STATE messages.`);
   }
   raw.forEach((message: unknown, index: number) => {
-    const entry = message as { type?: unknown; stream?: { stream_descriptor?: { name?: unknown }; stream_state?: unknown }; global?: { stream_states?: unknown[] } };
+    const entry = message as {
+      type?: unknown;
+      stream?: { stream_descriptor?: { name?: unknown }; stream_state?: unknown };
+      global?: { stream_states?: unknown[] };
+    };
     if (!entry || typeof entry !== "object") {
       throw configError(`Invalid state file ${path}: element [${index}] is not an object.`);
     }

@@ -4,15 +4,7 @@
  * text the connector authored), the Singer tap its own RECORD lines (src/singer/tap.ts).
  */
 import type { Writable } from "node:stream";
-import type {
-  AirbyteMessage,
-  AirbyteTraceMessage,
-  FailureType,
-  JsonObject,
-  LogLevel,
-  StreamDescriptor,
-  StreamStatus,
-} from "./protocol.js";
+import type { AirbyteMessage, AirbyteTraceMessage, FailureType, JsonObject, LogLevel, StreamDescriptor, StreamStatus } from "./protocol.js";
 import { Redactor } from "./redact.js";
 
 /** Lines are gathered into chunks of about this size before a write: one syscall per record is the slow path. */
@@ -54,7 +46,7 @@ export class JsonLinesWriter<Message extends object> {
 
   /** Queues one message; the returned promise (if any) must be awaited before writing more. */
   write(message: Message): Promise<void> | undefined {
-    return this.writeLines(JSON.stringify(message) + "\n");
+    return this.writeLines(`${JSON.stringify(message)}\n`);
   }
 
   /**
@@ -116,7 +108,6 @@ export class JsonLinesWriter<Message extends object> {
     });
     return this.drainWaiter;
   }
-
 }
 
 /** Serialises `[prefix]JSON(record)[suffix]` for each record of a page, e.g. an envelope around each record. */

@@ -39,15 +39,18 @@ function statuses(messages: AirbyteMessage[], stream: string): string[] {
 describe("runAirbyte read", () => {
   it("emits STARTED, RUNNING, records, per-stream states with exact counts, then COMPLETE", async () => {
     const source = fakeSource([numbers, letters]);
-    const { exitCode, messages } = await run(
-      source,
-      (f) => ["read", "--config", f.config!, "--catalog", f.catalog!],
-      { config: { api_key: SECRET }, catalog: catalog(["numbers", "incremental"], ["letters", "full_refresh"]) },
-    );
+    const { exitCode, messages } = await run(source, (f) => ["read", "--config", f.config!, "--catalog", f.catalog!], {
+      config: { api_key: SECRET },
+      catalog: catalog(["numbers", "incremental"], ["letters", "full_refresh"]),
+    });
     expect(exitCode).toBe(0);
     expect(statuses(messages, "numbers")).toEqual(["STARTED", "RUNNING", "COMPLETE"]);
     expect(statuses(messages, "letters")).toEqual(["STARTED", "RUNNING", "COMPLETE"]);
-    const states = ofType(messages, "STATE").map((m) => [m.state.stream.stream_descriptor.name, m.state.stream.stream_state, m.state.sourceStats?.recordCount]);
+    const states = ofType(messages, "STATE").map((m) => [
+      m.state.stream.stream_descriptor.name,
+      m.state.stream.stream_state,
+      m.state.sourceStats?.recordCount,
+    ]);
     expect(states).toEqual([
       ["numbers", { n: 2 }, 2],
       ["numbers", { n: 4 }, 2],
@@ -123,13 +126,20 @@ describe("runAirbyte read", () => {
   });
 
   it("rejects a catalog naming an unknown stream or sync mode with a config_error naming the file", async () => {
-    const bad = { streams: [{ stream: { name: "__AIRBYTE__stream_that_does_not_exist", json_schema: {}, supported_sync_modes: ["full_refresh"] }, sync_mode: "INVALID", destination_sync_mode: "INVALID" }] };
+    const bad = {
+      streams: [
+        {
+          stream: { name: "__AIRBYTE__stream_that_does_not_exist", json_schema: {}, supported_sync_modes: ["full_refresh"] },
+          sync_mode: "INVALID",
+          destination_sync_mode: "INVALID",
+        },
+      ],
+    };
     for (const catalogFile of [bad, catalog(["nope", "full_refresh"]), "{not json"]) {
-      const { exitCode, messages } = await run(
-        fakeSource([letters]),
-        (f) => ["read", "--config", f.config!, "--catalog", f.catalog!],
-        { config: { api_key: SECRET }, catalog: catalogFile },
-      );
+      const { exitCode, messages } = await run(fakeSource([letters]), (f) => ["read", "--config", f.config!, "--catalog", f.catalog!], {
+        config: { api_key: SECRET },
+        catalog: catalogFile,
+      });
       expect(exitCode).toBe(1);
       const [error] = ofType(messages, "TRACE").map((m) => m.trace);
       expect(error).toMatchObject({ type: "ERROR", error: { failure_type: "config_error" } });
@@ -146,7 +156,9 @@ describe("runAirbyte read", () => {
     );
     expect(exitCode).toBe(1);
     const error = ofType(messages, "TRACE").find((m) => m.trace.type === "ERROR")!.trace;
-    expect(error.type === "ERROR" && error.error.message).toMatch(/state file .*state\.json: field "n" must be integer \(in the state of stream "numbers"\)/);
+    expect(error.type === "ERROR" && error.error.message).toMatch(
+      /state file .*state\.json: field "n" must be integer \(in the state of stream "numbers"\)/,
+    );
   });
 });
 
@@ -188,7 +200,14 @@ describe("runAirbyte spec, check and discover", () => {
     const { messages } = await run(fakeSource([numbers, composite]), (f) => ["discover", "--config", f.config!], { config: { api_key: SECRET } });
     const [catalogMessage] = ofType(messages, "CATALOG");
     expect(catalogMessage!.catalog.streams).toEqual([
-      expect.objectContaining({ name: "numbers", supported_sync_modes: ["full_refresh", "incremental"], source_defined_cursor: true, default_cursor_field: ["n"], source_defined_primary_key: [["n"]], is_resumable: true }),
+      expect.objectContaining({
+        name: "numbers",
+        supported_sync_modes: ["full_refresh", "incremental"],
+        source_defined_cursor: true,
+        default_cursor_field: ["n"],
+        source_defined_primary_key: [["n"]],
+        is_resumable: true,
+      }),
       expect.objectContaining({ name: "pairs", supported_sync_modes: ["full_refresh"], source_defined_primary_key: [["a"], ["b"]] }),
     ]);
   });
@@ -197,17 +216,19 @@ describe("runAirbyte spec, check and discover", () => {
     const out = captureStream();
     const exitCode = await runAirbyte(fakeSource([]), ["discover", "--config", "/nonexistent/config.json"], out.stream);
     expect(exitCode).toBe(1);
-    expect(parseMessages(out.text())[0]).toMatchObject({ type: "TRACE", trace: { error: { failure_type: "config_error", message: "Cannot read the config file /nonexistent/config.json: no such file." } } });
+    expect(parseMessages(out.text())[0]).toMatchObject({
+      type: "TRACE",
+      trace: { error: { failure_type: "config_error", message: "Cannot read the config file /nonexistent/config.json: no such file." } },
+    });
   });
 });
 
 describe("runAirbyte checkpoint discipline", () => {
   it("fails a stream that repeats its state after new records, since such a duplicate state fails the sync downstream", async () => {
-    const { exitCode, messages } = await run(
-      fakeSource([stuck]),
-      (f) => ["read", "--config", f.config!, "--catalog", f.catalog!],
-      { config: { api_key: SECRET }, catalog: catalog(["stuck", "incremental"]) },
-    );
+    const { exitCode, messages } = await run(fakeSource([stuck]), (f) => ["read", "--config", f.config!, "--catalog", f.catalog!], {
+      config: { api_key: SECRET },
+      catalog: catalog(["stuck", "incremental"]),
+    });
     expect(exitCode).toBe(1);
     expect(statuses(messages, "stuck").at(-1)).toBe("INCOMPLETE");
     expect(ofType(messages, "STATE")).toHaveLength(1);
@@ -228,11 +249,10 @@ describe("runAirbyte pages and the stream event channel", () => {
         yield checkpoint({ n: 5 });
       },
     };
-    const { exitCode, messages } = await run(
-      fakeSource([paged]),
-      (f) => ["read", "--config", f.config!, "--catalog", f.catalog!],
-      { config: { api_key: SECRET }, catalog: catalog(["paged", "incremental"]) },
-    );
+    const { exitCode, messages } = await run(fakeSource([paged]), (f) => ["read", "--config", f.config!, "--catalog", f.catalog!], {
+      config: { api_key: SECRET },
+      catalog: catalog(["paged", "incremental"]),
+    });
     expect(exitCode).toBe(0);
     expect(ofType(messages, "RECORD").map((m) => m.record.data.n)).toEqual([1, 2, 3, 4, 5]);
     expect(ofType(messages, "STATE").map((m) => m.state.sourceStats?.recordCount)).toEqual([3, 2]);
@@ -244,23 +264,27 @@ describe("runAirbyte pages and the stream event channel", () => {
     const source: Source = {
       ...fakeSource([]),
       streams: (_config, runtime) =>
-        ["first", "second"].map((name): Stream => ({
-          ...letters,
-          name,
-          async *read() {
-            yield { l: name };
-            // As the HTTP client does it: from inside a request, after an await, knowing nothing of streams.
-            await new Promise((resolve) => setImmediate(resolve));
-            if (name === "second") runtime.rateLimited(retryAtMs);
-          },
-        })),
+        ["first", "second"].map(
+          (name): Stream => ({
+            ...letters,
+            name,
+            async *read() {
+              yield { l: name };
+              // As the HTTP client does it: from inside a request, after an await, knowing nothing of streams.
+              await new Promise((resolve) => setImmediate(resolve));
+              if (name === "second") runtime.rateLimited(retryAtMs);
+            },
+          }),
+        ),
     };
     const { messages } = await run(source, (f) => ["read", "--config", f.config!, "--catalog", f.catalog!], {
       config: { api_key: SECRET },
       catalog: catalog(["first", "full_refresh"], ["second", "full_refresh"]),
     });
     const limited = ofType(messages, "TRACE").flatMap((m) =>
-      m.trace.type === "STREAM_STATUS" && m.trace.stream_status.reasons ? [[m.trace.stream_status.stream_descriptor.name, m.trace.stream_status.reasons[0]!.rate_limited?.quota_reset]] : [],
+      m.trace.type === "STREAM_STATUS" && m.trace.stream_status.reasons
+        ? [[m.trace.stream_status.stream_descriptor.name, m.trace.stream_status.reasons[0]!.rate_limited?.quota_reset]]
+        : [],
     );
     expect(limited).toEqual([["second", retryAtMs]]);
   });
@@ -275,7 +299,10 @@ describe("runAirbyte inputs as Airbyte's tools write them", () => {
         config: { api_key: SECRET },
         catalog: catalogFile,
       });
-      return { exitCode, data: messages.filter((m) => m.type === "RECORD" || m.type === "STATE").map((m) => (m.type === "RECORD" ? m.record.data : m.state)) };
+      return {
+        exitCode,
+        data: messages.filter((m) => m.type === "RECORD" || m.type === "STATE").map((m) => (m.type === "RECORD" ? m.record.data : m.state)),
+      };
     };
     const expected = await read(plain);
     expect(expected.exitCode).toBe(0);
@@ -284,7 +311,12 @@ describe("runAirbyte inputs as Airbyte's tools write them", () => {
 
   it("a null optional config field acts as absent (its default applies); a null required one is reported missing", async () => {
     let seenPage: unknown;
-    const checked: Source = { ...fakeSource([]), check: async (config) => void (seenPage = config.page) };
+    const checked: Source = {
+      ...fakeSource([]),
+      check: async (config) => {
+        seenPage = config.page;
+      },
+    };
     const ok = await run(checked, (f) => ["check", "--config", f.config!], { config: { api_key: SECRET, page: null } });
     expect(ok.messages).toEqual([{ type: "CONNECTION_STATUS", connectionStatus: { status: "SUCCEEDED" } }]);
     expect(seenPage).toBe(7); // the spec's default

@@ -100,7 +100,9 @@ async function commandLine(argv: string[]): Promise<CommandOptions | Error> {
 }
 
 function usageError(problem: string): Error {
-  return configError(`${problem.replace(/\.?$/, ".")} Usage: spec | check --config FILE | discover --config FILE | read --config FILE --catalog FILE [--state FILE]`);
+  return configError(
+    `${problem.replace(/\.?$/, ".")} Usage: spec | check --config FILE | discover --config FILE | read --config FILE --catalog FILE [--state FILE]`,
+  );
 }
 
 async function reportError(writer: MessageWriter, error: unknown, stream?: string): Promise<void> {
@@ -109,7 +111,7 @@ async function reportError(writer: MessageWriter, error: unknown, stream?: strin
   await writer.error(failureType, userMessageOf(error), {
     internalMessage: cause instanceof Error ? cause.message : undefined,
     // A config error is the user's to fix; a stack would only hide the message.
-    stackTrace: failureType === "config_error" ? undefined : (cause instanceof Error ? cause.stack : undefined),
+    stackTrace: failureType === "config_error" ? undefined : cause instanceof Error ? cause.stack : undefined,
     stream: stream ? { name: stream } : undefined,
   });
 }
@@ -167,7 +169,9 @@ async function read<Config extends JsonObject>(
     savedState: (stream) => inputState.get(stream),
     stateLocation: (stream) => ({ path: options.state ?? "(none)", note: `(in the state of stream "${stream}")` }),
     unknownStreams: (names, available) =>
-      configError(`The catalog file ${options.catalog} names streams this source does not have: ${names.join(", ")}. Available: ${available.join(", ")}.`),
+      configError(
+        `The catalog file ${options.catalog} names streams this source does not have: ${names.join(", ")}. Available: ${available.join(", ")}.`,
+      ),
     log: runtime.log,
   });
   return runRead(plan, new AirbyteOutput(writer), runtime.log);

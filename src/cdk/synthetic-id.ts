@@ -5,5 +5,8 @@ import { createHash } from "node:crypto";
  * so a record read twice (a re-read boundary, a resumed sync) deduplicates downstream. Missing values count as null.
  */
 export function syntheticId(parts: readonly unknown[]): string {
-  return createHash("sha256").update(JSON.stringify(parts.map((part) => part ?? null))).digest("hex").slice(0, 32);
+  return createHash("sha256")
+    .update(JSON.stringify(parts.map((part) => part ?? null)))
+    .digest("hex")
+    .slice(0, 32);
 }

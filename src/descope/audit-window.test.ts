@@ -64,7 +64,9 @@ describe("readAuditWindow", () => {
   it("a deployment that caps the page size below 1000 is read to the end by its total", async () => {
     const { emu, client } = await connect();
     const { fromMs, toMs, inside } = seedWindow(emu);
-    emu.onRequest((request) => void ((request.body as { size: number }).size = 300));
+    emu.onRequest((request) => {
+      (request.body as { size: number }).size = 300;
+    });
     const window = await readAuditWindow(client, { fromMs, toMs, maxEvents: NO_MAX }, new AuditReadTally());
     expect(window.events.map((event) => event.ID)).toEqual(inside);
     expect(emu.requests.filter((request) => request.path === AUDIT_PATH).length).toBe(Math.ceil(window.total! / 300));
@@ -73,7 +75,9 @@ describe("readAuditWindow", () => {
   it("a deployment that ignores page fails with the numbers instead of losing events", async () => {
     const { emu, client } = await connect();
     const { fromMs, toMs } = seedWindow(emu);
-    emu.onRequest((request) => void ((request.body as { page: number }).page = 0));
+    emu.onRequest((request) => {
+      (request.body as { page: number }).page = 0;
+    });
     await expect(readAuditWindow(client, { fromMs, toMs, maxEvents: NO_MAX }, new AuditReadTally())).rejects.toThrow(
       /Descope counted 2502 events .* but 2 page\(s\) brought 1000 distinct ones \(2000 in all\)/,
     );
@@ -96,7 +100,15 @@ describe("readAuditWindow", () => {
   it("events without an ID that are identical in every hashed field count against the total, kept once", async () => {
     const { emu, client } = await connect({ auditIds: false });
     const fromMs = Date.now() - DAY_MS;
-    const twin = { occurred: String(fromMs + 5), userId: "U2twin", action: "LoginSucceed", actorId: "U2twin", remoteAddress: "1.2.3.4", device: "Bot", method: "otp" };
+    const twin = {
+      occurred: String(fromMs + 5),
+      userId: "U2twin",
+      action: "LoginSucceed",
+      actorId: "U2twin",
+      remoteAddress: "1.2.3.4",
+      device: "Bot",
+      method: "otp",
+    };
     emu.store.addAuditEvent(twin);
     emu.store.addAuditEvent(twin);
     const tally = new AuditReadTally();

@@ -69,7 +69,7 @@ export class AuditReadTally {
 /**
  * Reads every audit event in [fromMs, toMs] with a page counter, and checks that Descope delivered exactly the
  * `total` distinct events it counted. The window must lie in the past, so that it is a set that no longer
- * changes: then a page counter is safe whatever order the pages come in (reference §0.1 item 3). Asks one
+ * changes: then a page counter is safe whatever order the pages come in (docs/descope-api-notes.md §0.1 item 3). Asks one
  * millisecond more on each side (`from`/`to` may be exclusive, §0.1 item 2) and drops what lies outside.
  * A shortfall fails the stream: a page that overlapped another, or a deployment that ignores `page`, would
  * otherwise lose events silently.
@@ -172,7 +172,7 @@ function observeOrder(audits: JsonObject[], tally: AuditReadTally): void {
 
 /**
  * Descope documents an `ID`, no SDK reads it, and its wire name is unverified: `ID` or `id` is the key, delivered
- * as `ID`; without either, a hash of the fields that tell events apart stands in (reference §5). `occurredAt` is
+ * as `ID`; without either, a hash of the fields that tell events apart stands in (docs/descope-api-notes.md §5). `occurredAt` is
  * `occurred` (a string of epoch ms on the wire) as a timestamp.
  */
 function withKeyAndTime(raw: JsonObject): { event: AuditEvent; keyFromDescope: boolean } {

@@ -81,7 +81,11 @@ const NO_TOKEN: DeclaredException = { meaning: "no stored token", statuses: [400
 describe("the license handshake", () => {
   it("is made once, before the first request, and its tier travels in x-descope-license on every request", async () => {
     const { emu, client } = await connect();
-    await Promise.all([client.post(USER_SEARCH, { limit: 1 }, "userSearch"), client.get(TENANTS, {}, "management"), client.post("/v1/mgmt/audit/search", {}, "audit")]);
+    await Promise.all([
+      client.post(USER_SEARCH, { limit: 1 }, "userSearch"),
+      client.get(TENANTS, {}, "management"),
+      client.post("/v1/mgmt/audit/search", {}, "audit"),
+    ]);
     await client.get(TENANTS, {}, "management");
     expect(emu.requests[0]).toMatchObject({ method: "GET", path: "/v1/mgmt/license" });
     expect(emu.requests.filter((request) => request.path === "/v1/mgmt/license")).toHaveLength(1);
@@ -133,7 +137,13 @@ describe("every answer goes through the outcome table", () => {
 
   it("Descope's rate-limit codes mean rate limited whatever the status: E170429 on a 400 is waited out and retried", async () => {
     const { emu, client, logs } = await connect();
-    emu.faults.add({ match: TENANTS, kind: "status", status: 400, body: { errorCode: "E170429", errorDescription: "Too many requests" }, headers: { "Retry-After": "2" } });
+    emu.faults.add({
+      match: TENANTS,
+      kind: "status",
+      status: 400,
+      body: { errorCode: "E170429", errorDescription: "Too many requests" },
+      headers: { "Retry-After": "2" },
+    });
     const mark = client.markRates();
     await expect(client.get(TENANTS, {}, "management")).resolves.toHaveProperty("tenants");
     expect(emu.requests.filter((request) => request.path === TENANTS).map((request) => request.status)).toEqual([400, 200]);

@@ -4,7 +4,7 @@ import { classify, type DeclaredException, type HttpAnswer, type Outcome, type O
 import { AdaptivePace, RateBudget, type Pace, type Sleep } from "./rate-budget.js";
 
 /**
- * Descope's rate-limit buckets (reference §0.1 item 9, §3.3): user search is limited per project (200/60 s,
+ * Descope's rate-limit buckets (docs/descope-api-notes.md §0.1 item 9, §3.3): user search is limited per project (200/60 s,
  * shared with the customer's own application), audit search to 10 a minute, the rest per IP address.
  */
 export type Bucket = "userSearch" | "audit" | "management";
@@ -210,7 +210,7 @@ export class DescopeClient {
   }
 
   /**
-   * The SDKs' handshake (reference §0.1 item 6): `GET /v1/mgmt/license` once, then `x-descope-license: <tier>` on
+   * The SDKs' handshake (docs/descope-api-notes.md §0.1 item 6): `GET /v1/mgmt/license` once, then `x-descope-license: <tier>` on
    * every management request so Descope's CDN applies the customer's rate-limit tier. It is only a hint: any
    * failure (an older deployment without the endpoint, a key without access, a timeout) leaves the header out.
    */
@@ -235,7 +235,15 @@ export class DescopeClient {
     const headers = await this.licenseHeaders();
     let last: Exchange | undefined;
     for (let attempt = 0; attempt <= this.options.maxRetries; attempt++) {
-      const { exchange, rule, exception } = await this.pacedExchange(bucket, method, path, body, headers, this.options.requestTimeoutMs, options.exceptions);
+      const { exchange, rule, exception } = await this.pacedExchange(
+        bucket,
+        method,
+        path,
+        body,
+        headers,
+        this.options.requestTimeoutMs,
+        options.exceptions,
+      );
       last = exchange;
       switch (rule.action) {
         case "ok":
@@ -261,7 +269,9 @@ export class DescopeClient {
           if (attempt === this.options.maxRetries) break;
           const backoffMs = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** attempt);
           const delayMs = backoffMs / 2 + Math.random() * (backoffMs / 2);
-          this.options.log.info(`${method} ${pathOnly(path)}: ${exchange.reason}; retrying in ${(delayMs / 1000).toFixed(1)}s (attempt ${attempt + 2} of ${this.options.maxRetries + 1}).`);
+          this.options.log.info(
+            `${method} ${pathOnly(path)}: ${exchange.reason}; retrying in ${(delayMs / 1000).toFixed(1)}s (attempt ${attempt + 2} of ${this.options.maxRetries + 1}).`,
+          );
           await this.sleep(delayMs);
           break;
         }
@@ -311,7 +321,13 @@ export class DescopeClient {
     return new DescopeApiError(message, rule.failureType!, failure, { endsSync: rule.action === "failSync" });
   }
 
-  private async exchange(method: string, path: string, body: string | undefined, headers: Record<string, string>, timeoutMs: number): Promise<Exchange> {
+  private async exchange(
+    method: string,
+    path: string,
+    body: string | undefined,
+    headers: Record<string, string>,
+    timeoutMs: number,
+  ): Promise<Exchange> {
     let statusCode: number;
     let responseHeaders: Record<string, string | string[] | undefined>;
     let text: string;
@@ -348,7 +364,7 @@ export class DescopeClient {
 }
 
 /**
- * A 403 from a key that authenticates: management keys can be limited to roles (reference §0.1 item 7), so one
+ * A 403 from a key that authenticates: management keys can be limited to roles (docs/descope-api-notes.md §0.1 item 7), so one
  * endpoint may refuse what the others allow. With the stream and what it reads, the message says what to grant.
  */
 function lacksPermissionMessage(failure: ApiFailure, stream?: { name: string; reads: string }): string {
@@ -413,4 +429,3 @@ function networkReason(error: unknown): string {
 function pathOnly(path: string): string {
   return path.split("?")[0]!;
 }
-

@@ -32,7 +32,12 @@ describe("custom attribute column names", () => {
   });
 
   it("an unknown type or an empty name gets no column", () => {
-    expect(attributeColumns([{ name: "future", type: 99 }, { name: "", type: text }])).toEqual([]);
+    expect(
+      attributeColumns([
+        { name: "future", type: 99 },
+        { name: "", type: text },
+      ]),
+    ).toEqual([]);
   });
 });
 

@@ -24,7 +24,7 @@ const MAX_COLUMN_LENGTH = 63;
 const COLUMN_PREFIX = "custom_";
 const HASH_LENGTH = 8;
 
-/** Descope's attribute types (go-sdk `CustomAttribute.Type`, reference §0.1 item 11). */
+/** Descope's attribute types (go-sdk `CustomAttribute.Type`, docs/descope-api-notes.md §0.1 item 11). */
 export const ATTRIBUTE_TYPES = { text: 1, number: 2, boolean: 3, singleSelect: 4, multiSelect: 5, date: 6, monthDay: 7 } as const;
 
 export interface AttributeDefinition {

@@ -25,12 +25,14 @@ describe("the outcome table", () => {
   it("treats 429 and Descope's rate-limit codes E130429 and E170429 as rate limited, whatever the status", () => {
     expect(action(status(429, { json: false }))).toEqual(["waitRetryAfter", "transient_error"]);
     for (const errorCode of ["E130429", "E170429"]) {
-      for (const code of [400, 403, 429, 503]) expect(action(status(code, { errorCode })), `${code} ${errorCode}`).toEqual(["waitRetryAfter", "transient_error"]);
+      for (const code of [400, 403, 429, 503])
+        expect(action(status(code, { errorCode })), `${code} ${errorCode}`).toEqual(["waitRetryAfter", "transient_error"]);
     }
   });
 
   it("retries 408, every 5xx (Cloudflare 52x too) and network errors, as transient errors once retries run out", () => {
-    for (const code of [408, 500, 501, 502, 503, 504, 520, 521, 522, 524, 530]) expect(action(status(code, { json: false })), String(code)).toEqual(["retry", "transient_error"]);
+    for (const code of [408, 500, 501, 502, 503, 504, 520, 521, 522, 524, 530])
+      expect(action(status(code, { json: false })), String(code)).toEqual(["retry", "transient_error"]);
     expect(action({ kind: "network", reason: "ECONNRESET" })).toEqual(["retry", "transient_error"]);
   });
 

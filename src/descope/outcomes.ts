@@ -40,11 +40,10 @@ export interface DeclaredException {
   description?: RegExp;
 }
 
-/** Descope's rate-limit error codes (reference §0.1 item 9): either one means "rate limited", whatever the status. */
+/** Descope's rate-limit error codes (docs/descope-api-notes.md §0.1 item 9): either one means "rate limited", whatever the status. */
 export const RATE_LIMIT_ERROR_CODES: ReadonlySet<string> = new Set(["E130429", "E170429"]);
 
-const http = (test: (answer: Extract<HttpAnswer, { kind: "http" }>) => boolean) => (answer: HttpAnswer) =>
-  answer.kind === "http" && test(answer);
+const http = (test: (answer: Extract<HttpAnswer, { kind: "http" }>) => boolean) => (answer: HttpAnswer) => answer.kind === "http" && test(answer);
 const is2xx = (status: number) => status >= 200 && status < 300;
 
 /** The one table from HTTP outcome to action, for every request the connector sends. The first matching row wins. */
@@ -58,7 +57,12 @@ export const OUTCOMES: readonly OutcomeRule[] = [
   },
   { answer: "2xx with a JSON body", matches: http((a) => is2xx(a.status) && a.json), action: "ok" },
   { answer: "2xx with truncated or malformed JSON", matches: http((a) => is2xx(a.status)), action: "retry", failureType: "transient_error" },
-  { answer: "408, 5xx (Cloudflare 52x included)", matches: http((a) => a.status === 408 || (a.status >= 500 && a.status < 600)), action: "retry", failureType: "transient_error" },
+  {
+    answer: "408, 5xx (Cloudflare 52x included)",
+    matches: http((a) => a.status === 408 || (a.status >= 500 && a.status < 600)),
+    action: "retry",
+    failureType: "transient_error",
+  },
   { answer: "401: credentials refused", matches: http((a) => a.status === 401), action: "failSync", failureType: "config_error" },
   { answer: "403: the key lacks a permission", matches: http((a) => a.status === 403), action: "failStream", failureType: "config_error" },
   { answer: "declared by the stream for this request", matches: () => false, action: "empty" },

@@ -5,7 +5,12 @@ import { AdaptivePace, RateBudget } from "./rate-budget.js";
 /** A clock that only moves when the budget sleeps, so pacing is checked exactly and instantly. */
 function fakeClock() {
   let now = 0;
-  return { now: () => now, sleep: async (ms: number) => void (now += ms) };
+  return {
+    now: () => now,
+    sleep: async (ms: number) => {
+      now += ms;
+    },
+  };
 }
 
 /**

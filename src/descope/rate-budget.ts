@@ -73,7 +73,7 @@ const MIN_PER_MINUTE = 6;
 const SPACING_SAFETY = 1.03;
 
 /**
- * A pace that finds a per-IP limit nobody tells us (reference §0.1 item 9: 100/60 s for plain API traffic, or
+ * A pace that finds a per-IP limit nobody tells us (docs/descope-api-notes.md §0.1 item 9: 100/60 s for plain API traffic, or
  * 1000/10 s for backend-SDK traffic, undocumented which applies). Requests go out evenly spaced (no bursts, so
  * a limit counted over any window length is met the same way); the pace starts at `startPerMinute`, doubles
  * while requests queue for it and no 429 was seen, and after a 429 drops to 90% of what Descope accepted in the
@@ -139,7 +139,8 @@ export class AdaptivePace implements Pace {
     if (sentAtMs <= this.lastSlowDownMs) return;
     this.lastSlowDownMs = now;
     // Less than a minute into the run, what Descope accepted says little about its limit: halve instead.
-    const acceptedPerMinute = now - this.startMs >= ACCEPTED_WINDOW_MS ? this.accepted.length * (60_000 / ACCEPTED_WINDOW_MS) : this.pace / 2 / BACK_OFF;
+    const acceptedPerMinute =
+      now - this.startMs >= ACCEPTED_WINDOW_MS ? this.accepted.length * (60_000 / ACCEPTED_WINDOW_MS) : this.pace / 2 / BACK_OFF;
     this.pace = Math.max(MIN_PER_MINUTE, BACK_OFF * Math.min(this.pace, acceptedPerMinute));
   }
 

@@ -80,7 +80,7 @@ const PROBE_ID = "source-descope-permission-probe";
 
 /**
  * What each stream reads (said in a 403's message) and the probe `check` sends for it. A role-scoped management
- * key (reference §0.1 item 7) may read some of these and not others. Every stream needs an entry (source.test.ts).
+ * key (docs/descope-api-notes.md §0.1 item 7) may read some of these and not others. Every stream needs an entry (source.test.ts).
  */
 export const STREAM_ACCESS: Record<string, { reads: string; probe: Probe }> = {
   users: { reads: "users", probe: { method: "POST", path: "/v2/mgmt/user/search", bucket: "userSearch", body: { limit: 1 } } },
@@ -105,21 +105,41 @@ export const STREAM_ACCESS: Record<string, { reads: string; probe: Probe }> = {
   access_keys: { reads: "access keys", probe: { method: "POST", path: "/v1/mgmt/accesskey/search", bucket: "management", body: {} } },
   groups: { reads: "tenants' groups", probe: { method: "POST", path: "/v1/mgmt/group/all", bucket: "management", body: { tenantId: PROBE_ID } } },
   sso_applications: { reads: "SSO applications", probe: { method: "GET", path: "/v1/mgmt/sso/idp/apps/load", bucket: "management" } },
-  custom_attributes: { reads: "custom attribute definitions", probe: { method: "GET", path: "/v1/mgmt/user/customattributes", bucket: "management" } },
+  custom_attributes: {
+    reads: "custom attribute definitions",
+    probe: { method: "GET", path: "/v1/mgmt/user/customattributes", bucket: "management" },
+  },
   analytics: {
     reads: "analytics",
-    probe: { method: "POST", path: "/v1/mgmt/analytics/search", bucket: "management", body: () => ({ from: Date.now() - 86_400_000, to: Date.now() }) },
+    probe: {
+      method: "POST",
+      path: "/v1/mgmt/analytics/search",
+      bucket: "management",
+      body: () => ({ from: Date.now() - 86_400_000, to: Date.now() }),
+    },
   },
-  tenant_sso_settings: { reads: "tenants' SSO settings", probe: { method: "GET", path: "/v2/mgmt/sso/settings/all", bucket: "management", query: { tenantId: PROBE_ID } } },
-  tenant_settings: { reads: "tenants' settings", probe: { method: "GET", path: "/v1/mgmt/tenant/settings", bucket: "management", query: { id: PROBE_ID } } },
-  inbound_apps: { reads: "third-party (inbound) apps", probe: { method: "POST", path: "/v2/mgmt/thirdparty/apps/load", bucket: "management", body: { page: 0, limit: 1 } } },
+  tenant_sso_settings: {
+    reads: "tenants' SSO settings",
+    probe: { method: "GET", path: "/v2/mgmt/sso/settings/all", bucket: "management", query: { tenantId: PROBE_ID } },
+  },
+  tenant_settings: {
+    reads: "tenants' settings",
+    probe: { method: "GET", path: "/v1/mgmt/tenant/settings", bucket: "management", query: { id: PROBE_ID } },
+  },
+  inbound_apps: {
+    reads: "third-party (inbound) apps",
+    probe: { method: "POST", path: "/v2/mgmt/thirdparty/apps/load", bucket: "management", body: { page: 0, limit: 1 } },
+  },
   inbound_app_consents: {
     reads: "third-party app consents",
     probe: { method: "POST", path: "/v1/mgmt/thirdparty/consents/search", bucket: "management", body: { page: 0, limit: 1 } },
   },
   outbound_apps: { reads: "outbound apps", probe: { method: "GET", path: "/v1/mgmt/outbound/apps", bucket: "management" } },
   flows: { reads: "flows", probe: { method: "POST", path: "/v1/mgmt/flow/list", bucket: "management", body: {} } },
-  authz_relations: { reads: "ReBAC relations", probe: { method: "POST", path: "/v1/mgmt/authz/re/targets", bucket: "management", body: { targets: [PROBE_ID] } } },
+  authz_relations: {
+    reads: "ReBAC relations",
+    probe: { method: "POST", path: "/v1/mgmt/authz/re/targets", bucket: "management", body: { targets: [PROBE_ID] } },
+  },
 };
 
 /** The streams whose probe Descope answers with 403, each with the endpoint that refused. */

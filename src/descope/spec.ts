@@ -32,7 +32,7 @@ const requestsPerMinute = (title: string, order: number, defaultPerMinute: numbe
 });
 
 /**
- * Descope's limits (reference §0.1 item 9): user search 200/60 s per project, audit search 10/min, other
+ * Descope's limits (docs/descope-api-notes.md §0.1 item 9): user search 200/60 s per project, audit search 10/min, other
  * management calls per IP at 100/60 s for plain API traffic or 1000/10 s (6,000/min) for backend SDKs.
  */
 const USER_SEARCH_LIMIT_PER_MINUTE = 200;
@@ -66,8 +66,7 @@ export const spec: ConnectorSpecification = {
       start_date: {
         type: "string",
         title: "Start Date",
-        description:
-          "Only for the first incremental sync: read records modified at or after this UTC date-time. Leave empty for all history.",
+        description: "Only for the first incremental sync: read records modified at or after this UTC date-time. Leave empty for all history.",
         format: "date-time",
         pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?Z$",
         pattern_descriptor: "YYYY-MM-DDTHH:mm:ssZ",
@@ -85,8 +84,7 @@ export const spec: ConnectorSpecification = {
       include_provider_token_values: {
         type: "boolean",
         title: "Include Provider Token Values",
-        description:
-          "Include users' OAuth access and refresh tokens in the provider_tokens stream. Off by default: they are live credentials.",
+        description: "Include users' OAuth access and refresh tokens in the provider_tokens stream. Off by default: they are live credentials.",
         default: false,
         order: 4,
       },

@@ -6,7 +6,7 @@ import { DescopeApiError, type DescopeClient } from "./client.js";
 import { syntheticId } from "../cdk/synthetic-id.js";
 
 /**
- * Tombstones for hard-deleted users (reference §0.1 item 12): Descope's user search never shows a deleted user
+ * Tombstones for hard-deleted users (docs/descope-api-notes.md §0.1 item 12): Descope's user search never shows a deleted user
  * again, so an incremental sync learns of deletions from the audit trail (`UserDeleted`, bulk `UsersDeleted`)
  * and emits, once per deleted user, a record `{userId, modifiedTime, _ab_cdc_deleted_at}` — Airbyte's CDC
  * convention, which append-dedup destinations apply as a delete. `modifiedTime` is the deletion's second: the
@@ -101,7 +101,10 @@ export async function deletionEventsBetween(client: DescopeClient, sinceMs: numb
     const audits = Array.isArray(answer?.audits) ? answer.audits : [];
     if (typeof answer?.total === "number") total = answer.total;
     for (const event of audits) {
-      const key = typeof event.ID === "string" && event.ID !== "" ? event.ID : syntheticId([event.occurred, event.action, event.userId, JSON.stringify(event.data ?? null)]);
+      const key =
+        typeof event.ID === "string" && event.ID !== ""
+          ? event.ID
+          : syntheticId([event.occurred, event.action, event.userId, JSON.stringify(event.data ?? null)]);
       byKey.set(key, event);
     }
     if (total !== undefined ? byKey.size >= total || audits.length === 0 : audits.length < AUDIT_PAGE_SIZE) break;
@@ -135,7 +138,9 @@ export async function existingUserIds(client: DescopeClient, userIds: readonly s
   const existing = new Set<string>();
   for (let i = 0; i < userIds.length; i += LOAD_BATCH_SIZE) {
     const batch = userIds.slice(i, i + LOAD_BATCH_SIZE);
-    const answer = (await client.post("/v1/mgmt/users/load", { userIds: batch, includeInvalidUsers: true }, "management")) as { users?: JsonObject[] };
+    const answer = (await client.post("/v1/mgmt/users/load", { userIds: batch, includeInvalidUsers: true }, "management")) as {
+      users?: JsonObject[];
+    };
     for (const user of Array.isArray(answer?.users) ? answer.users : []) {
       if (typeof user.userId === "string") existing.add(user.userId);
     }
@@ -229,10 +234,15 @@ async function* emitTombstones(
         `so those users get no tombstone and may remain in the destination; a full refresh of ${stream} removes them.`,
     );
   }
-  const existing = await existingUserIds(client, deletions.map((deletion) => deletion.userId));
+  const existing = await existingUserIds(
+    client,
+    deletions.map((deletion) => deletion.userId),
+  );
   const gone = deletions.filter((deletion) => !existing.has(deletion.userId));
   for (const deletion of gone) yield tombstone(deletion);
-  context.report(`${gone.length} tombstones for users deleted since ${iso(sinceMs)}${existing.size ? ` (${existing.size} re-created, none for them)` : ""}`);
+  context.report(
+    `${gone.length} tombstones for users deleted since ${iso(sinceMs)}${existing.size ? ` (${existing.size} re-created, none for them)` : ""}`,
+  );
   if (gone.length > 0) yield checkpoint(withCheckedUntil(saved, untilMs));
   return untilMs;
 }

@@ -21,7 +21,8 @@ export function parseBookmarks(raw: unknown, path: string): Bookmarks {
   }
   const bookmarks = (raw as JsonObject).bookmarks;
   if (bookmarks === undefined || bookmarks === null) return {};
-  if (typeof bookmarks !== "object" || Array.isArray(bookmarks)) throw configError(`Invalid state file ${path}: field "bookmarks" must be an object.`);
+  if (typeof bookmarks !== "object" || Array.isArray(bookmarks))
+    throw configError(`Invalid state file ${path}: field "bookmarks" must be an object.`);
   for (const [stream, bookmark] of Object.entries(bookmarks)) {
     if (bookmark === null || typeof bookmark !== "object" || Array.isArray(bookmark)) {
       throw configError(`Invalid state file ${path}: field "bookmarks.${stream}" must be an object.`);

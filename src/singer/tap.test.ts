@@ -14,7 +14,11 @@ async function sync(source: Source, files: Record<string, unknown>) {
   const paths = inputFiles(files);
   const args = Object.entries(paths).flatMap(([name, path]) => [`--${name}`, path]);
   const exitCode = await runSinger(source, INFO, args, out.stream, err.stream);
-  const lines = out.text().split("\n").filter(Boolean).map((line) => JSON.parse(line) as JsonObject);
+  const lines = out
+    .text()
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as JsonObject);
   return { exitCode, lines, stderr: err.text() };
 }
 
@@ -24,7 +28,10 @@ describe("runSinger sync, on the engine the Airbyte runner uses", () => {
     expect(exitCode).toBe(1);
     expect(stderr).toMatch(/ERROR Stream "stuck" failed: Stream "stuck" repeated its state after new records/);
     // The first checkpoint and the closing STATE; the repeat never reaches the host.
-    expect(lines.filter((line) => line.type === "STATE").map((line) => line.value)).toEqual([{ bookmarks: { stuck: { n: 1 } } }, { bookmarks: { stuck: { n: 1 } } }]);
+    expect(lines.filter((line) => line.type === "STATE").map((line) => line.value)).toEqual([
+      { bookmarks: { stuck: { n: 1 } } },
+      { bookmarks: { stuck: { n: 1 } } },
+    ]);
     expect(lines.filter((line) => line.type === "RECORD" && line.stream === "letters")).toHaveLength(2);
   });
 
@@ -42,7 +49,10 @@ describe("runSinger sync, on the engine the Airbyte runner uses", () => {
       ...letters,
       jsonSchema: { type: "object", properties: { l: { type: "string" }, secret: { type: "string" } } },
       async *read() {
-        yield [{ l: "a", secret: "x" }, { l: "b", secret: "y" }];
+        yield [
+          { l: "a", secret: "x" },
+          { l: "b", secret: "y" },
+        ];
       },
     };
     const catalog = {

@@ -7,7 +7,16 @@ import type { Writable } from "node:stream";
 import { parseArgs } from "node:util";
 import { ConnectorError, configError, failureTypeOf, userMessageOf } from "../cdk/errors.js";
 import { runCommand } from "../cdk/command.js";
-import { engineRuntime, planRead, runRead, streamsFor, type Pending, type PlannedStream, type StreamOutcome, type SyncOutput } from "../cdk/engine.js";
+import {
+  engineRuntime,
+  planRead,
+  runRead,
+  streamsFor,
+  type Pending,
+  type PlannedStream,
+  type StreamOutcome,
+  type SyncOutput,
+} from "../cdk/engine.js";
 import { loadConfig, readJsonFile } from "../cdk/inputs.js";
 import { envelopedLines, JsonLinesWriter, type Logger } from "../cdk/output.js";
 import type { JsonObject, JsonSchema, SyncMode } from "../cdk/protocol.js";
@@ -38,7 +47,7 @@ interface TapOptions {
 }
 
 function parseOptions(argv: string[]): TapOptions {
-  let values;
+  let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -148,7 +157,9 @@ async function sync(streams: Stream[], options: TapOptions, writer: SingerWriter
     savedState: (stream) => bookmarks[stream],
     stateLocation: (stream) => bookmarkLocation(stream, options.state),
     unknownStreams: (names, available) =>
-      configError(`The catalog file ${options.catalog} selects streams this tap does not have: ${names.join(", ")}. Available: ${available.join(", ")}.`),
+      configError(
+        `The catalog file ${options.catalog} selects streams this tap does not have: ${names.join(", ")}. Available: ${available.join(", ")}.`,
+      ),
     log,
   });
   const selections = new Map(requested.map(({ name, selection }) => [name, selection]));
@@ -198,8 +209,12 @@ class SingerOutput implements SyncOutput {
 
   records(stream: string, page: readonly JsonObject[]): Pending {
     const deselected = this.deselected.get(stream)!;
-    const kept = deselected.size === 0 ? page : page.map((record) => Object.fromEntries(Object.entries(record).filter(([name]) => !deselected.has(name))));
-    return this.writer.records(stream, kept.map((record) => (record[AIRBYTE_DELETED_AT] ? { ...record, [SINGER_DELETED_AT]: record[AIRBYTE_DELETED_AT] } : record)));
+    const kept =
+      deselected.size === 0 ? page : page.map((record) => Object.fromEntries(Object.entries(record).filter(([name]) => !deselected.has(name))));
+    return this.writer.records(
+      stream,
+      kept.map((record) => (record[AIRBYTE_DELETED_AT] ? { ...record, [SINGER_DELETED_AT]: record[AIRBYTE_DELETED_AT] } : record)),
+    );
   }
 
   checkpoint(stream: string, state: JsonObject): Pending {

@@ -1,4 +1,4 @@
-/** access_keys (reference §9): `POST /v1/mgmt/accesskey/search` → `{keys}`, never a key secret, no pagination. */
+/** access_keys (docs/descope-api-notes.md §9): `POST /v1/mgmt/accesskey/search` → `{keys}`, never a key secret, no pagination. */
 import { bodyObject, listReply, readString, readStringArray, type Route } from "../route.js";
 
 export const accessKeyRoutes: Route[] = [

@@ -1,5 +1,5 @@
 /**
- * analytics: `POST /v1/mgmt/analytics/search` (reference §6). Counts aggregated from seeded hourly samples over
+ * analytics: `POST /v1/mgmt/analytics/search` (docs/descope-api-notes.md §6). Counts aggregated from seeded hourly samples over
  * the `groupBy*` dimensions; `created` is the bucket start and `cnt` the sum, both int64 so both JSON strings.
  * Buckets are UTC: hour, day, ISO week (Monday), month, quarter. No pagination, no record id.
  */
@@ -42,7 +42,13 @@ function bucketStartMs(createdMs: number, unit: string): number {
 }
 
 function samplePredicates(body: JsonObject): ((sample: AnalyticsSample) => boolean)[] {
-  const filters: [string, Dimension][] = [["actions", "action"], ["devices", "device"], ["methods", "method"], ["geos", "geo"], ["tenants", "tenant"]];
+  const filters: [string, Dimension][] = [
+    ["actions", "action"],
+    ["devices", "device"],
+    ["methods", "method"],
+    ["geos", "geo"],
+    ["tenants", "tenant"],
+  ];
   const predicates = filters.flatMap(([field, dimension]) => {
     const values = readStringArray(body, field);
     return values ? [(sample: AnalyticsSample) => values.includes(sample[dimension])] : [];
@@ -70,7 +76,9 @@ export const analyticsRoutes: Route[] = [
         throw invalidRequest(`the analytics window is limited to ${maxDays} days, got ${windowDays}`);
       }
       const createdUnit = typeof body.groupByCreated === "string" && body.groupByCreated ? body.groupByCreated : undefined;
-      const dimensions = Object.entries(GROUP_BY_FIELDS).filter(([flag]) => readBoolean(body, flag)).map(([, dimension]) => dimension);
+      const dimensions = Object.entries(GROUP_BY_FIELDS)
+        .filter(([flag]) => readBoolean(body, flag))
+        .map(([, dimension]) => dimension);
       const predicates = samplePredicates(body);
       const rows = new Map<string, { row: Record<string, string>; count: number }>();
       for (const sample of store.analyticsSamples) {

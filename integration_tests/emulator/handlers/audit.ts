@@ -1,5 +1,5 @@
 /**
- * audit_events: `POST /v1/mgmt/audit/search` (reference §5). Paged by `page` + `size` (max 1000), newest first
+ * audit_events: `POST /v1/mgmt/audit/search` (docs/descope-api-notes.md §5). Paged by `page` + `size` (max 1000), newest first
  * unless `oldestFirst`, `total` counts all matches. `from` older than 30 days is rejected, and nothing older than
  * 30 days is ever returned. Non-positive `from`/`to` mean unset: go-sdk sends the zero time when they are.
  * Bounds are inclusive unless `exclusiveAuditFrom`/`exclusiveAuditTo`; `ignoreAuditOldestFirst` always answers

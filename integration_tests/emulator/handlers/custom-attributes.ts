@@ -1,4 +1,4 @@
-/** custom_attributes (reference §4.7): `GET /v1/mgmt/user/customattributes` → `{data}`. */
+/** custom_attributes (docs/descope-api-notes.md §4.7): `GET /v1/mgmt/user/customattributes` → `{data}`. */
 import { listReply, type Route } from "../route.js";
 
 export const customAttributeRoutes: Route[] = [

@@ -1,5 +1,5 @@
 /**
- * groups (reference §11): `POST /v1/mgmt/group/all {tenantId}` answers a bare array (what the SDKs parse); the
+ * groups (docs/descope-api-notes.md §11): `POST /v1/mgmt/group/all {tenantId}` answers a bare array (what the SDKs parse); the
  * OpenAPI's `{groups}` wrapper is an option. Group ids come from the IdP and repeat across tenants.
  * An unknown tenant answers an empty list (the real behaviour is undocumented).
  */

@@ -26,7 +26,8 @@ export const inboundAppRoutes: Route[] = [
     path: "/v2/mgmt/thirdparty/apps/load",
     bucket: "management",
     handle(context) {
-      if (context.options.inboundAppsV1Only) throw new DescopeError(404, ErrorCode.badRequest, "Not found", "no such endpoint: POST /v2/mgmt/thirdparty/apps/load");
+      if (context.options.inboundAppsV1Only)
+        throw new DescopeError(404, ErrorCode.badRequest, "Not found", "no such endpoint: POST /v2/mgmt/thirdparty/apps/load");
       requireFeature(context, "inboundApps");
       return page(context, "apps", context.store.access.inboundApps);
     },

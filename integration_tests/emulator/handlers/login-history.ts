@@ -1,5 +1,5 @@
 /**
- * login_history: `POST /v1/mgmt/user/history` (reference §4.5). The body is a bare JSON array of user ids and
+ * login_history: `POST /v1/mgmt/user/history` (docs/descope-api-notes.md §4.5). The body is a bare JSON array of user ids and
  * the live API answers with a bare array; the docs' `{"usersAuthHistory": [...]}` wrapper is an option.
  */
 import { invalidRequest } from "../descope-error.js";

@@ -1,6 +1,6 @@
 /**
  * provider_tokens: `GET /v1/mgmt/user/provider/token?loginId&provider&withRefreshToken&forceRefresh`
- * (reference §4.6). A flat token object; `refreshToken` only with `withRefreshToken=true`.
+ * (docs/descope-api-notes.md §4.6). A flat token object; `refreshToken` only with `withRefreshToken=true`.
  * `forceRefresh=true` makes Descope fetch a new token from the provider: the emulator does the same (the token
  * changes) and the request log keeps the query, so a test can prove the connector never asks for it.
  */
@@ -14,7 +14,7 @@ export const providerTokenRoutes: Route[] = [
     bucket: "management",
     handle({ request, store, options }) {
       if (!options.providerTokenManagement) {
-        // The real status and code for "token management disabled" are undocumented (reference §4.6); 400 is a guess.
+        // The real status and code for "token management disabled" are undocumented (docs/descope-api-notes.md §4.6); 400 is a guess.
         throw new DescopeError(400, ErrorCode.invalidRequest, "Provider token management is disabled for this project");
       }
       const { loginId, provider, withRefreshToken, forceRefresh } = request.query;

@@ -1,5 +1,5 @@
 /**
- * roles (reference §8): `GET /v1/mgmt/role/all` and `POST /v1/mgmt/role/search` → `{roles}`, project roles and
+ * roles (docs/descope-api-notes.md §8): `GET /v1/mgmt/role/all` and `POST /v1/mgmt/role/search` → `{roles}`, project roles and
  * tenant roles (with `tenantId`) together. Role names repeat across tenants, so the key is (tenantId, name).
  */
 import { bodyObject, listReply, readBoolean, readString, readStringArray, type Route } from "../route.js";

@@ -39,10 +39,18 @@ export const sideEffectRoutes: Route[] = [
   { method: "POST", path: "/v1/mgmt/audit/event", bucket: "management", handle: () => ({ body: {} }) },
   { method: "GET", path: "/v1/mgmt/thirdparty/app/secret", bucket: "management", handle: () => ({ body: { cleartext: "stub-secret" } }) },
   { method: "POST", path: "/v1/mgmt/thirdparty/app/rotate", bucket: "management", handle: () => ({ body: { cleartext: "stub-secret" } }) },
-  ...["/v1/mgmt/outbound/app/user/token", "/v1/mgmt/outbound/app/user/token/latest", "/v1/mgmt/outbound/app/tenant/token", "/v1/mgmt/outbound/app/tenant/token/latest"].map(
-    (path): Route => ({ method: "POST", path, bucket: "management", handle: () => ({ body: { token: { accessToken: "stub-token" } } }) }),
-  ),
-  { method: "POST", path: "/v1/mgmt/flow/export", bucket: "management", handle: () => ({ body: { flow: { id: "stub", name: "stub", dsl: {} }, screens: [] } }) },
+  ...[
+    "/v1/mgmt/outbound/app/user/token",
+    "/v1/mgmt/outbound/app/user/token/latest",
+    "/v1/mgmt/outbound/app/tenant/token",
+    "/v1/mgmt/outbound/app/tenant/token/latest",
+  ].map((path): Route => ({ method: "POST", path, bucket: "management", handle: () => ({ body: { token: { accessToken: "stub-token" } } }) })),
+  {
+    method: "POST",
+    path: "/v1/mgmt/flow/export",
+    bucket: "management",
+    handle: () => ({ body: { flow: { id: "stub", name: "stub", dsl: {} }, screens: [] } }),
+  },
 ];
 
 export const SIDE_EFFECT_PATHS: readonly string[] = sideEffectRoutes.map((route) => route.path);

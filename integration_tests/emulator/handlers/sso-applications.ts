@@ -1,4 +1,4 @@
-/** sso_applications (reference §10): `GET /v1/mgmt/sso/idp/apps/load` → `{apps}`; secrets are never included. */
+/** sso_applications (docs/descope-api-notes.md §10): `GET /v1/mgmt/sso/idp/apps/load` → `{apps}`; secrets are never included. */
 import { listReply, type Route } from "../route.js";
 
 export const ssoApplicationRoutes: Route[] = [

@@ -1,5 +1,5 @@
 /**
- * tenants and tenant_settings (reference §7): `GET /v1/mgmt/tenant/all` → `{tenants}` in one response,
+ * tenants and tenant_settings (docs/descope-api-notes.md §7): `GET /v1/mgmt/tenant/all` → `{tenants}` in one response,
  * `GET /v1/mgmt/tenant?id=` → the flat tenant, `GET /v1/mgmt/tenant/settings?id=` → flat settings.
  */
 import { ErrorCode, missingArgument, notFound } from "../descope-error.js";

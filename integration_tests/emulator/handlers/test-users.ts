@@ -1,4 +1,4 @@
-/** test_users: `POST /v2/mgmt/user/search/test` is user search with `testUsersOnly` forced (reference §4.3). */
+/** test_users: `POST /v2/mgmt/user/search/test` is user search with `testUsersOnly` forced (docs/descope-api-notes.md §4.3). */
 import type { Route } from "../route.js";
 import { searchUsers } from "./users.js";
 

@@ -1,5 +1,5 @@
 /**
- * `POST /v1/mgmt/users/load` (reference §4.4): `{userIds, includeInvalidUsers}` → `{users, total}`, the users among
+ * `POST /v1/mgmt/users/load` (docs/descope-api-notes.md §4.4): `{userIds, includeInvalidUsers}` → `{users, total}`, the users among
  * `userIds` that exist, regular and test users alike. IDs that do not exist (deleted users) are simply absent — the
  * real answer for unknown IDs is undocumented. Without `includeInvalidUsers`, disabled and expired users are left out.
  */

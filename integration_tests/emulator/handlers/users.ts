@@ -1,9 +1,9 @@
 /**
  * users and test_users: `POST /v2/mgmt/user/search` (and the deprecated, identical v1 path) and
- * `POST /v2/mgmt/user/search/test` (reference §4.1, §4.3).
+ * `POST /v2/mgmt/user/search/test` (docs/descope-api-notes.md §4.1, §4.3).
  * Time filters are epoch milliseconds while user times are seconds, compared as seconds × 1000: inclusive at both
  * ends, or with `exclusiveUserTimeBounds` `from*` strictly after and `to*` at or before (what go-sdk PR #822 says
- * the backend does, reference §0.1 item 1). A non-positive `from*` is no bound. A user without a time has time 0.
+ * the backend does, docs/descope-api-notes.md §0.1 item 1). A non-positive `from*` is no bound. A user without a time has time 0.
  * When the first sort key is the filtered time field the range is found by binary search on a sorted view,
  * so paging a million users by `modifiedTime` stays cheap.
  */
@@ -96,8 +96,7 @@ function tenantRoleNamesPredicate(body: JsonObject): UserPredicate | undefined {
 function textPredicate(body: JsonObject): UserPredicate | undefined {
   const text = readString(body, "text")?.toLowerCase();
   if (!text) return undefined;
-  return (user) =>
-    [user.userId, user.name, user.email, user.phone, ...user.loginIds].some((value) => value?.toLowerCase().includes(text));
+  return (user) => [user.userId, user.name, user.email, user.phone, ...user.loginIds].some((value) => value?.toLowerCase().includes(text));
 }
 
 /** Filters other than the time range already applied by binary search. */

@@ -27,7 +27,11 @@ export function authzRelationsStream(client: DescopeClient, settings: { pageSize
     async *read(context) {
       const scan = scanAllUsers(client, { ...settings, context });
       const batches = async function* (): AsyncGenerator<string[]> {
-        for await (const page of scan) yield* chunk(page.users.map((user) => user.userId), TARGETS_PER_CALL);
+        for await (const page of scan)
+          yield* chunk(
+            page.users.map((user) => user.userId),
+            TARGETS_PER_CALL,
+          );
       };
       let answered = 0;
       try {

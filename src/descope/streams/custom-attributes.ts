@@ -1,7 +1,7 @@
 import type { DescopeClient } from "../client.js";
 import { listStream } from "./list-endpoint.js";
 
-/** `custom_attributes`: the project's user custom-attribute definitions, in one call, keyed by their unique `name` (reference §4.7). */
+/** `custom_attributes`: the project's user custom-attribute definitions, in one call, keyed by their unique `name` (docs/descope-api-notes.md §4.7). */
 export function customAttributesStream(client: DescopeClient) {
   return listStream(client, {
     name: "custom_attributes",

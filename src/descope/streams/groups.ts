@@ -10,7 +10,7 @@ export const NO_SSO_ID = "";
 /**
  * `groups`: SCIM/JIT groups exist per tenant and there is no project-wide list, so the stream fans out over the
  * tenants. Group ids come from the customer's IdP and repeat across tenants and across a tenant's SSO
- * configurations (reference §0.1 item 8), hence the key (`tenantId`, `ssoId`, `id`), the `tenantId` added to each
+ * configurations (docs/descope-api-notes.md §0.1 item 8), hence the key (`tenantId`, `ssoId`, `id`), the `tenantId` added to each
  * record and `ssoId` defaulted to "" when absent.
  */
 export function groupsStream(client: DescopeClient, settings: { concurrency: number }): Stream {
@@ -19,7 +19,9 @@ export function groupsStream(client: DescopeClient, settings: { concurrency: num
     jsonSchema: loadSchema("groups"),
     primaryKey: [["tenantId"], ["ssoId"], ["id"]],
     async *read(context) {
-      for await (const { tenantId, rows } of readPerTenant(client, context, { ...settings, what: "the groups" }, (tenantId) => fetchGroups(client, tenantId))) {
+      for await (const { tenantId, rows } of readPerTenant(client, context, { ...settings, what: "the groups" }, (tenantId) =>
+        fetchGroups(client, tenantId),
+      )) {
         for (const group of rows) yield { ...group, tenantId, ssoId: typeof group.ssoId === "string" ? group.ssoId : NO_SSO_ID };
       }
     },

@@ -23,7 +23,10 @@ type LoginHistoryState = {
  * every user (walked by `createdTime`, which never changes, so the walk is stable while users are edited) in
  * batches of user IDs, calls in parallel under a bound, and filters by `loginTime` on our side.
  */
-export function loginHistoryStream(client: DescopeClient, settings: { pageSize: number; concurrency: number; searchIntervalMs: number; startDateS?: number }): Stream {
+export function loginHistoryStream(
+  client: DescopeClient,
+  settings: { pageSize: number; concurrency: number; searchIntervalMs: number; startDateS?: number },
+): Stream {
   return {
     name: "login_history",
     jsonSchema: loadSchema("login_history"),
@@ -58,7 +61,11 @@ export function loginHistoryStream(client: DescopeClient, settings: { pageSize: 
       // end come back in order, so a checkpoint follows every login of the users before it.
       const work = async function* (): AsyncGenerator<HistoryWork> {
         for await (const page of scan) {
-          for (const userIds of chunk(page.users.map((user) => user.userId), USERS_PER_HISTORY_CALL)) yield { userIds };
+          for (const userIds of chunk(
+            page.users.map((user) => user.userId),
+            USERS_PER_HISTORY_CALL,
+          ))
+            yield { userIds };
           yield { position: page.position };
         }
       };
@@ -81,7 +88,9 @@ export function loginHistoryStream(client: DescopeClient, settings: { pageSize: 
           yield { id: loginId(login), ...login };
         }
       }
-      context.report(`login history of ${usersAsked.toLocaleString("en-US")} users asked in ${calls.toLocaleString("en-US")} calls, every call answered`);
+      context.report(
+        `login history of ${usersAsked.toLocaleString("en-US")} users asked in ${calls.toLocaleString("en-US")} calls, every call answered`,
+      );
       if (incremental) yield checkpoint({ loginTime: maxLoginTime });
     },
   };
@@ -100,7 +109,10 @@ async function fetchHistory(client: DescopeClient, userIds: string[]): Promise<L
   // An answer about users we did not ask for is not the answer to this batch: its users' logins may be missing.
   const asked = new Set(userIds);
   const stranger = rows.find((row) => !asked.has(row.userId as string));
-  if (stranger) throw systemError(`Descope's login history for a batch of ${userIds.length} users held a login of user ${String(stranger.userId)}, who was not asked for; stopping rather than trust the batch.`);
+  if (stranger)
+    throw systemError(
+      `Descope's login history for a batch of ${userIds.length} users held a login of user ${String(stranger.userId)}, who was not asked for; stopping rather than trust the batch.`,
+    );
   // Descope omits zero values, so a missing loginTime is 0; the row is kept either way.
   return rows.map((row) => ({ ...row, loginTime: typeof row.loginTime === "number" ? row.loginTime : 0 }) as Login);
 }

@@ -10,7 +10,11 @@ import { scanAllUsers, type DescopeUser } from "../user-scan/index.js";
  * Answers to token requests that are data, not a broken sync (statuses and wording are undocumented, reference
  * §4.6): the project has provider token management turned off, or this user has no token for this provider.
  */
-const TOKEN_MANAGEMENT_OFF: DeclaredException = { meaning: "provider token management is off", statuses: [400, 404], description: /token management/i };
+const TOKEN_MANAGEMENT_OFF: DeclaredException = {
+  meaning: "provider token management is off",
+  statuses: [400, 404],
+  description: /token management/i,
+};
 const NO_TOKEN: DeclaredException = { meaning: "no stored token", statuses: [400, 404] };
 /** This many "no token" answers before the first token means token management is off, whatever Descope's wording. */
 const UNAVAILABLE_AFTER = 20;
@@ -44,7 +48,9 @@ export function providerTokensStream(
       const requests = async function* (): AsyncGenerator<TokenRequest> {
         for await (const page of scan) yield* page.users.flatMap(tokenRequests);
       };
-      for await (const answer of mapConcurrentOrdered(requests(), settings.concurrency, (request) => fetchToken(client, request, settings.includeTokenValues))) {
+      for await (const answer of mapConcurrentOrdered(requests(), settings.concurrency, (request) =>
+        fetchToken(client, request, settings.includeTokenValues),
+      )) {
         if (answer instanceof EmptyAnswer) noToken++;
         else {
           tokensFound++;
@@ -60,7 +66,9 @@ export function providerTokensStream(
         }
       }
       if (noToken > 0) context.log.info(`provider_tokens: ${noToken} user/provider pairs had no stored token.`);
-      context.report(`${(tokensFound + noToken).toLocaleString("en-US")} user/provider pairs asked, every one answered (${noToken.toLocaleString("en-US")} without a stored token)`);
+      context.report(
+        `${(tokensFound + noToken).toLocaleString("en-US")} user/provider pairs asked, every one answered (${noToken.toLocaleString("en-US")} without a stored token)`,
+      );
     },
   };
 }

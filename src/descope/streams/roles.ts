@@ -3,7 +3,7 @@ import { listStream } from "./list-endpoint.js";
 
 /**
  * `roles`: project roles and tenant roles together. `POST /v1/mgmt/role/search {}` is the documented "all roles"
- * call; whether `GET /v1/mgmt/role/all` includes tenant roles is not (reference §8).
+ * call; whether `GET /v1/mgmt/role/all` includes tenant roles is not (docs/descope-api-notes.md §8).
  *
  * Key: (`tenantId`, `name`), not `id`. Role names are unique within a tenant (or within the project, for project
  * roles), and every deployment sends them, while `id` is missing from the OpenAPI model and may be absent. Project

@@ -34,6 +34,8 @@ export async function* readPerTenant(
   });
   yield* answers;
   if (refused.length > 0) {
-    context.log.warn(`Descope would not list ${settings.what} of ${refused.length} tenant(s), read as having none: ${refused.slice(0, 10).join(", ")}.`);
+    context.log.warn(
+      `Descope would not list ${settings.what} of ${refused.length} tenant(s), read as having none: ${refused.slice(0, 10).join(", ")}.`,
+    );
   }
 }

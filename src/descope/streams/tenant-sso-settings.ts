@@ -31,5 +31,11 @@ export function tenantSsoSettingsStream(client: DescopeClient, settings: { concu
 }
 
 function fetchSsoSettings(client: DescopeClient, tenantId: string) {
-  return fetchList(client, { method: "GET", path: "/v2/mgmt/sso/settings/all", query: { tenantId }, field: "SSOSettings", exceptions: [NOTHING_FOR_TENANT] });
+  return fetchList(client, {
+    method: "GET",
+    path: "/v2/mgmt/sso/settings/all",
+    query: { tenantId },
+    field: "SSOSettings",
+    exceptions: [NOTHING_FOR_TENANT],
+  });
 }

@@ -94,7 +94,7 @@ type SplitAfter = (ranges: ScanRange[]) => void;
  * the second, until a full pass finds nobody new — edits only move users out of a past second, never in.
  *
  * The scan is a small state machine (RangeScan): `undecided` until the first page shows whether Descope honours
- * the sort (undocumented, reference §4.1); `sorted` walks by anchor; `windows` reads order-free time windows small
+ * the sort (undocumented, docs/descope-api-notes.md §4.1); `sorted` walks by anchor; `windows` reads order-free time windows small
  * enough that one request returns all their users (`total` says so), used when the sort is ignored or rejected.
  *
  * Seconds older than our clock minus the skew are closed: no edit or creation can land in them any more (both
@@ -165,7 +165,7 @@ class RangeScan {
   }
 
   /**
-   * The sort is undocumented (reference §4.1), so the first page is checked: ascending, and — when it is full —
+   * The sort is undocumented (docs/descope-api-notes.md §4.1), so the first page is checked: ascending, and — when it is full —
    * holding every user before its last second (one count request). A deployment that ignores the sort fails
    * this; one that rejects the sort field answers 400 (the gateway refuses what it does not know, §0.1 item 4).
    * Both are read by time windows instead.
@@ -177,7 +177,9 @@ class RangeScan {
       page = await this.search.page(range, { sorted: true });
     } catch (error) {
       if (!(error instanceof DescopeApiError && error.status === 400)) throw error;
-      this.options.log.warn(`Descope refused to sort users by ${field} (${error.message}); reading them by time windows instead (safe, but more requests).`);
+      this.options.log.warn(
+        `Descope refused to sort users by ${field} (${error.message}); reading them by time windows instead (safe, but more requests).`,
+      );
       this.mode = "windows";
       return undefined;
     }
@@ -324,7 +326,9 @@ class RangeScan {
       // New users may keep arriving in a second Descope's clock has not left yet; a past second must settle.
       if (isOpen(secondS)) pass--;
     }
-    throw systemError(`Users sharing ${search.timeField} ${secondS} kept changing across ${MAX_DRAIN_PASSES} passes; stopping rather than risk skipping any.`);
+    throw systemError(
+      `Users sharing ${search.timeField} ${secondS} kept changing across ${MAX_DRAIN_PASSES} passes; stopping rather than risk skipping any.`,
+    );
   }
 
   /**
@@ -399,7 +403,9 @@ function reportUsersWithoutTime(search: UserSearch, log: UserScanOptions["log"])
     field === "modifiedTime"
       ? "An incremental sync asks only for users modified after its cursor, so changes to these users reach the destination only through a full refresh."
       : "They sort first and are read on every full walk of the users.";
-  log.warn(`${count(missing)} users came without "${field}" (Descope leaves zero values out); they were read as ${field} 0 and emitted unchanged. ${meaning}`);
+  log.warn(
+    `${count(missing)} users came without "${field}" (Descope leaves zero values out); they were read as ${field} 0 and emitted unchanged. ${meaning}`,
+  );
 }
 
 /** A second that may still gain users: edits and creations get Descope's time, at most CLOCK_SKEW_S behind ours. */

@@ -42,7 +42,16 @@ describe("readRangesInOrder", () => {
 
   it("places split-off ranges right after the range that split, and starts an open range only when it is first", async () => {
     const { read, stats } = counting({ splitFirst: [2, 3] });
-    const pages = await collect(readRangesInOrder([{ range: 10, open: false }, { range: 1, open: true }], read, { maxInFlight: () => 4, pagesAhead: 20 }));
+    const pages = await collect(
+      readRangesInOrder(
+        [
+          { range: 10, open: false },
+          { range: 1, open: true },
+        ],
+        read,
+        { maxInFlight: () => 4, pagesAhead: 20 },
+      ),
+    );
     expect(pages.slice(-6)).toEqual(["2:0", "2:1", "3:0", "3:1", "3:2", "1:0"]);
     expect(stats.started.at(-1)).toBe(1);
   });

@@ -93,7 +93,7 @@ export async function* readRangesInOrder<R, P>(
   const startReady = (): void => {
     const maxInFlight = Math.max(1, limits.maxInFlight());
     let reading = tasks.filter((task) => task.reading).length;
-    let waiting = tasks.reduce((sum, task) => sum + task.pages.length, 0);
+    const waiting = tasks.reduce((sum, task) => sum + task.pages.length, 0);
     for (const [position, task] of tasks.entries()) {
       // The head always runs: ranges split off later may put an unread range ahead of ranges with pages waiting.
       const head = position === 0;

@@ -68,7 +68,8 @@ async function scan(options: Partial<UserScanOptions> = {}, via: DescopeClient =
 
 const sortedIds = (ids: Iterable<string>) => [...ids].sort();
 const regularIds = (emu: Emulator) => sortedIds(emu.store.users.map((user) => user.userId));
-const searchBodies = (emu: Emulator) => emu.requests.filter((request) => request.path === "/v2/mgmt/user/search").map((request) => request.body as Record<string, unknown>);
+const searchBodies = (emu: Emulator) =>
+  emu.requests.filter((request) => request.path === "/v2/mgmt/user/search").map((request) => request.body as Record<string, unknown>);
 
 function expectPositionsAscending(pages: ScanPage[]): void {
   const times = pages.map((page) => page.position.timeS);
@@ -87,16 +88,23 @@ describe("the user scan, sorted by the anchor walk", () => {
     expect(run.reports).toEqual(["search total 430 at start / 430 at end; 430 users delivered"]);
   });
 
-  it.each([false, true])("a second holding more users than a page is drained, each user once (exclusive from: %s)", async (exclusiveUserTimeBounds) => {
-    const emu = await emulated({ users: 300, bulkImportUsers: 170, seed: 6, exclusiveUserTimeBounds });
-    const run = await scan();
-    expect(run.error).toBeUndefined();
-    expect(run.ids).toHaveLength(300);
-    expect(sortedIds(run.ids)).toEqual(regularIds(emu));
-    const bulkSecondMs = emu.store.users.at(-1)!.modifiedTime * 1000;
-    // The drain asks for that one second, page by page.
-    expect(searchBodies(emu).some((body) => body.fromModifiedTime === bulkSecondMs - 1 && body.toModifiedTime === bulkSecondMs + 1000 && body.page === 3)).toBe(true);
-  });
+  it.each([false, true])(
+    "a second holding more users than a page is drained, each user once (exclusive from: %s)",
+    async (exclusiveUserTimeBounds) => {
+      const emu = await emulated({ users: 300, bulkImportUsers: 170, seed: 6, exclusiveUserTimeBounds });
+      const run = await scan();
+      expect(run.error).toBeUndefined();
+      expect(run.ids).toHaveLength(300);
+      expect(sortedIds(run.ids)).toEqual(regularIds(emu));
+      const bulkSecondMs = emu.store.users.at(-1)!.modifiedTime * 1000;
+      // The drain asks for that one second, page by page.
+      expect(
+        searchBodies(emu).some(
+          (body) => body.fromModifiedTime === bulkSecondMs - 1 && body.toModifiedTime === bulkSecondMs + 1000 && body.page === 3,
+        ),
+      ).toBe(true);
+    },
+  );
 
   it("resuming from a second whose users were all delivered (an empty rest of the second) reads only what is newer", async () => {
     const emu = await emulated({ users: 200, seed: 8 });
@@ -135,7 +143,8 @@ describe("time bounds under both comparison semantics", () => {
     const inner = clientFor(emu);
     const oldShape = (body: Record<string, unknown>) => {
       const rewritten = { ...body };
-      for (const key of ["fromModifiedTime", "fromCreatedTime"]) if (typeof rewritten[key] === "number") rewritten[key] = (rewritten[key] as number) + 1;
+      for (const key of ["fromModifiedTime", "fromCreatedTime"])
+        if (typeof rewritten[key] === "number") rewritten[key] = (rewritten[key] as number) + 1;
       for (const key of ["toModifiedTime", "toCreatedTime"]) if (typeof rewritten[key] === "number") rewritten[key] = (rewritten[key] as number) - 1;
       return rewritten;
     };
@@ -190,19 +199,25 @@ describe("a deployment that does not sort", () => {
 });
 
 describe("users without times", () => {
-  it.each([false, true])("are read as time 0 and delivered unchanged by a full read, with one warning (exclusive from: %s)", async (exclusiveUserTimeBounds) => {
-    const emu = await emulated({ users: 200, usersWithoutTimes: 7, seed: 14, exclusiveUserTimeBounds });
-    for (const [timeField, order] of [["modifiedTime", "sorted"], ["createdTime", "sorted"]] as const) {
-      const run = await scan({ timeField });
-      expect(run.error, `${timeField} ${order}`).toBeUndefined();
-      expect(sortedIds(run.ids)).toEqual(regularIds(emu));
-      const timeless = run.pages.flatMap((page) => page.users).filter((user) => user.modifiedTime === undefined);
-      expect(timeless).toHaveLength(7);
-      expect(timeless.every((user) => !("createdTime" in user))).toBe(true);
-      expect(run.warnings).toHaveLength(1);
-      expect(run.warnings[0]).toMatch(new RegExp(`^7 users came without "${timeField}"`));
-    }
-  });
+  it.each([false, true])(
+    "are read as time 0 and delivered unchanged by a full read, with one warning (exclusive from: %s)",
+    async (exclusiveUserTimeBounds) => {
+      const emu = await emulated({ users: 200, usersWithoutTimes: 7, seed: 14, exclusiveUserTimeBounds });
+      for (const [timeField, order] of [
+        ["modifiedTime", "sorted"],
+        ["createdTime", "sorted"],
+      ] as const) {
+        const run = await scan({ timeField });
+        expect(run.error, `${timeField} ${order}`).toBeUndefined();
+        expect(sortedIds(run.ids)).toEqual(regularIds(emu));
+        const timeless = run.pages.flatMap((page) => page.users).filter((user) => user.modifiedTime === undefined);
+        expect(timeless).toHaveLength(7);
+        expect(timeless.every((user) => !("createdTime" in user))).toBe(true);
+        expect(run.warnings).toHaveLength(1);
+        expect(run.warnings[0]).toMatch(new RegExp(`^7 users came without "${timeField}"`));
+      }
+    },
+  );
 
   it("are read by the time-window fallback too", async () => {
     const emu = await emulated({ users: 200, usersWithoutTimes: 4, ignoreUserSort: true, exclusiveUserTimeBounds: true });
@@ -239,7 +254,9 @@ describe("the full read checks itself against the search total", () => {
   it("a backend that silently leaves users out of its pages fails the scan loudly", async () => {
     await emulated({ users: 600, dropUsersFromPages: 40, seed: 16 });
     const run = await scan();
-    expect(run.error?.message).toMatch(/counted at least 600 users throughout the read \(search total 600 at start \/ 600 at end\), but only \d+ came/);
+    expect(run.error?.message).toMatch(
+      /counted at least 600 users throughout the read \(search total 600 at start \/ 600 at end\), but only \d+ came/,
+    );
   });
 
   it("users created during the read are explained by the end count, not an error", async () => {

@@ -34,7 +34,7 @@ export interface UserSearchPage {
 }
 
 /**
- * How a range of seconds becomes request bounds, safe whichever way Descope compares (reference §0.1 item 1:
+ * How a range of seconds becomes request bounds, safe whichever way Descope compares (docs/descope-api-notes.md §0.1 item 1:
  * go-sdk PR #822 says `from*Time` is strictly-after and `to*Time` at-or-before; the python docstring says
  * on-or-after). Times may also be stored with millisecond precision while users show whole seconds.
  * - from second S: ask `S*1000 - 1`. Strictly-after then starts at S*1000; at-or-after also lets in the last
@@ -56,7 +56,7 @@ export function requestBounds(timeField: UserTimeField, range: SecondsRange): Re
 
 /**
  * One user-search endpoint with one filter, walked by one time field. Builds request bodies from the fields the
- * SDKs send (reference §4.1) and nothing else, never `null` (the management gateway rejects unknown fields, §0.1
+ * SDKs send (docs/descope-api-notes.md §4.1) and nothing else, never `null` (the management gateway rejects unknown fields, §0.1
  * item 4), and reads a user's time with a missing value as 0 (protojson omits zeros, §0.1 item 5).
  */
 export class UserSearch {
@@ -84,7 +84,11 @@ export class UserSearch {
   async page(range: SecondsRange, options: { sorted: boolean; pageIndex?: number }): Promise<UserSearchPage> {
     const body: Record<string, unknown> = { ...this.filter, ...requestBounds(this.timeField, range), limit: this.pageSize };
     if (options.pageIndex) body.page = options.pageIndex;
-    if (options.sorted) body.sort = [{ field: this.timeField, desc: false }, { field: "userId", desc: false }];
+    if (options.sorted)
+      body.sort = [
+        { field: this.timeField, desc: false },
+        { field: "userId", desc: false },
+      ];
     const answer = await this.send(body);
     const users = answer.users.filter((user) => {
       const time = this.timeOf(user);
