@@ -302,14 +302,23 @@ describe("unknown request fields (rejectUnknownFields)", () => {
   });
 
   it("strict turns on every unfriendly switch, and explicit options still win", async () => {
-    const emu = await emulator({ strict: true, ignoreUserSort: false });
+    const emu = await emulator({ strict: true, ignoreUserSort: false, rejectUserSort: false, usersWithoutTimes: 0 });
     expect((await call(emu, "/v1/mgmt/audit/search", { sortBy: "occurred" })).status).toBe(400);
     const page = await json<{ audits: Record<string, unknown>[] }>(await call(emu, "/v1/mgmt/audit/search", { oldestFirst: true, size: 5 }));
     expect(Number(page.audits[0]!.occurred)).toBeGreaterThan(Number(page.audits[4]!.occurred));
     expect(page.audits[0]).toHaveProperty("id");
     const sorted = await searchUsers(emu, { sort: [{ field: "modifiedTime" }], limit: 300 });
     expect(sorted.users).toEqual([...sorted.users].sort(byModifiedThenId));
-    expect(Object.keys(STRICT_SWITCHES)).toEqual(expect.arrayContaining(["exclusiveAuditFrom", "ignoreAuditOldestFirst", "rejectUnknownFields"]));
+    expect(Object.keys(STRICT_SWITCHES)).toEqual(
+      expect.arrayContaining([
+        "exclusiveAuditFrom",
+        "ignoreAuditOldestFirst",
+        "rejectUnknownFields",
+        "exclusiveUserTimeBounds",
+        "rejectUserSort",
+        "usersWithoutTimes",
+      ]),
+    );
   });
 });
 

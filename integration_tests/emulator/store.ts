@@ -280,7 +280,7 @@ export class EmulatorStore {
    * Hard-deletes users as Descope does (docs/descope-api-notes.md §0.1 item 12): they vanish from search and `users/load`, and the
    * audit trail records the deletion at `atMs` (default now) — one `UserDeleted` per user naming it in `userId`, or
    * for a bulk delete (`bulk: true`, the batch endpoint) one `UsersDeleted` listing them in `data.userIds` (the
-   * real field is undocumented; notes/deletes.md). Works for test users too. Returns the audit events written.
+   * real field is undocumented, see README "Assumptions about the Descope API"). Works for test users too. Returns the audit events written.
    */
   deleteUsers(userIds: readonly string[], options: { bulk?: boolean; atMs?: number; actorId?: string } = {}): AuditEvent[] {
     const users = userIds.map((userId) => this.requireUser(userId));

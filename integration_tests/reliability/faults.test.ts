@@ -161,9 +161,9 @@ describe("rate limits (429)", () => {
     const plannedWaitS = (limited!.quotaReset - limited!.emittedAt) / 1000 / TEST_TIME_SCALE;
     expect(plannedWaitS).toBeLessThanOrEqual(600 + 1);
     expect(logs(result).some((log) => /waiting 600s/.test(log.message))).toBe(true);
-    // All of it reached stdout while the connector was still waiting: the retry was never sent (three pages and
-    // the first page's sort check).
-    expect(emulator.requests.filter((request) => request.path === USER_SEARCH)).toHaveLength(4);
+    // All of it reached stdout while the connector was still waiting: the retry was never sent (the count a full
+    // read starts with, three pages and the first page's sort check).
+    expect(emulator.requests.filter((request) => request.path === USER_SEARCH)).toHaveLength(5);
     expect(stateMessages(result, "users")).toHaveLength(2);
     expect(committedRecords(result, "users")).toEqual(records(result, "users"));
     expect(records(result, "users").length).toBeGreaterThan(20);
@@ -256,8 +256,8 @@ describe("a fault that does not clear", () => {
     // Bad credentials fail every stream alike, so the sync stops rather than collecting the same error again.
     expect(records(result, "tenants")).toEqual([]);
     // A 401 is not retried: the same key will not start working.
-    // (the first page, its sort check, and the refused second page)
-    expect(emulator.requests.filter((request) => request.path === USER_SEARCH)).toHaveLength(3);
+    // (the count a full read starts with, the first page, its sort check, and the refused second page)
+    expect(emulator.requests.filter((request) => request.path === USER_SEARCH)).toHaveLength(4);
   });
 
   it("a 403 mid-sync fails that stream with a config_error about the key's permissions; the next stream still runs", async () => {

@@ -1,9 +1,8 @@
-import { systemError } from "../cdk/errors.js";
 import type { Logger } from "../cdk/output.js";
 import type { JsonObject, JsonSchema } from "../cdk/protocol.js";
 import { Checkpoint, checkpoint, type Stream, type StreamContext } from "../cdk/stream.js";
 import { DescopeApiError, type DescopeClient } from "./client.js";
-import { syntheticId } from "../cdk/synthetic-id.js";
+import { AuditReadTally, readAuditWindow } from "./audit-window.js";
 
 /**
  * Tombstones for hard-deleted users (docs/descope-api-notes.md §0.1 item 12): Descope's user search never shows a deleted user
@@ -31,10 +30,9 @@ const RETENTION_MARGIN_MS = 60 * 60 * 1000;
 /** Events written in the last minute may not be searchable yet; they belong to the next sync's window. */
 const WINDOW_END_LAG_MS = 60 * 1000;
 const MINUTE_MS = 60 * 1000;
-const AUDIT_PAGE_SIZE = 1000;
 /** User IDs per `users/load` request; the limit is undocumented ("validated in app level"). */
 const LOAD_BATCH_SIZE = 100;
-/** Where a bulk `UsersDeleted` event may list its users; the real shape is undocumented (notes/deletes.md). */
+/** Where a bulk `UsersDeleted` event may list its users; the real shape is undocumented (README "Assumptions about the Descope API"). */
 const USER_ID_LIST_FIELDS = ["userIds", "userIDs", "user_ids", "users", "deletedUserIds", "ids"];
 
 export const DELETED_AT_COLUMN = "_ab_cdc_deleted_at";
@@ -89,36 +87,16 @@ export function deletedUserIdsOf(event: AuditRecord): string[] {
 }
 
 /**
- * Every deletion event with `sinceMs < occurred <= untilMs`, read completely: pages are counted until `total`
- * events arrived (or, without `total`, a short page), and an answer that does not add up fails the stream.
+ * Every deletion event with `sinceMs < occurred <= untilMs`, read completely and checked against Descope's count
+ * by the same order-free window read as `audit_events` (audit-window.ts).
  */
 export async function deletionEventsBetween(client: DescopeClient, sinceMs: number, untilMs: number): Promise<AuditRecord[]> {
-  const byKey = new Map<string, AuditRecord>();
-  let total: number | undefined;
-  for (let page = 0; ; page++) {
-    const body = { from: sinceMs, to: untilMs + 1, actions: DELETION_ACTIONS, page, size: AUDIT_PAGE_SIZE };
-    const answer = (await client.post("/v1/mgmt/audit/search", body, "audit")) as { audits?: AuditRecord[]; total?: unknown };
-    const audits = Array.isArray(answer?.audits) ? answer.audits : [];
-    if (typeof answer?.total === "number") total = answer.total;
-    for (const event of audits) {
-      const key =
-        typeof event.ID === "string" && event.ID !== ""
-          ? event.ID
-          : syntheticId([event.occurred, event.action, event.userId, JSON.stringify(event.data ?? null)]);
-      byKey.set(key, event);
-    }
-    if (total !== undefined ? byKey.size >= total || audits.length === 0 : audits.length < AUDIT_PAGE_SIZE) break;
-  }
-  if (total !== undefined && byKey.size !== total) {
-    throw systemError(
-      `Descope's audit search counted ${total} user deletions between ${iso(sinceMs)} and ${iso(untilMs)} but paging returned ` +
-        `${byKey.size} distinct ones; stopping before the users stream rather than miss a deletion. Run the sync again.`,
-    );
-  }
-  return [...byKey.values()].filter((event) => {
-    const occurredMs = Number(event.occurred);
-    return DELETION_ACTIONS.includes(String(event.action)) && occurredMs > sinceMs && occurredMs <= untilMs;
-  });
+  const window = await readAuditWindow(
+    client,
+    { fromMs: sinceMs + 1, toMs: untilMs, maxEvents: Number.POSITIVE_INFINITY, actions: DELETION_ACTIONS },
+    new AuditReadTally(),
+  );
+  return window.events.filter((event) => DELETION_ACTIONS.includes(String(event.action)));
 }
 
 /** The latest deletion of each user the events name, and how many events named no one we could read. */
