@@ -115,6 +115,16 @@ describe("the license handshake", () => {
   });
 });
 
+describe("the license handshake with a refused key", () => {
+  it("stays quiet: the first real request reports the 401 as the config error it is", async () => {
+    const { client, logs } = await connect({}, { managementKey: "K2-not-the-key" });
+    const error = await failureOf(client.post(USER_SEARCH, { limit: 1 }, "userSearch"));
+    expect(error).toMatchObject({ failureType: "config_error", endsSync: true, status: 401 });
+    expect(logs.filter((line) => line.includes("license"))).toEqual([]);
+    await client.close();
+  });
+});
+
 describe("every answer goes through the outcome table", () => {
   it("a 403 on one path (a role-scoped key) fails that request as a config error for its stream only, naming the endpoint; other paths work", async () => {
     const { client } = await connect({ forbiddenPaths: [TENANTS] });

@@ -220,6 +220,8 @@ export class DescopeClient {
       const { exchange, rule } = await this.pacedExchange("management", "GET", LICENSE_PATH, undefined, this.headers, timeoutMs);
       const tier = (exchange.json as { rateLimitTier?: unknown } | undefined)?.rateLimitTier;
       if (rule.action === "ok" && typeof tier === "string" && tier !== "") return { ...this.headers, "x-descope-license": tier };
+      // Refused credentials are the next request's to report, as the config error they are.
+      if (rule.action === "failSync") return this.headers;
       this.options.log.info(
         `Descope's license handshake (GET ${LICENSE_PATH}) did not answer with a rate-limit tier (${rule.action === "ok" ? "no rateLimitTier" : exchange.reason}); ` +
           `continuing without the x-descope-license header.`,
