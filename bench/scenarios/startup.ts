@@ -8,8 +8,10 @@ const TARGET_SPEC_RATIO = 1.5;
 const TIMEOUT_MS = 30_000;
 
 export async function startup(): Promise<Row[]> {
-  // discover builds the streams but sends nothing, so the base URL need not answer.
-  const { config } = inputFiles({ config: { project_id: "P2benchmark", management_key: "K2benchmark", base_url: "http://127.0.0.1:9" } });
+  // Without custom attribute columns discover builds the streams but sends nothing, so the base URL need not answer.
+  const { config } = inputFiles({
+    config: { project_id: "P2benchmark", management_key: "K2benchmark", base_url: "http://127.0.0.1:9", custom_attribute_columns: false },
+  });
   const commands = {
     "node -e 0": ["-e", "0"],
     spec: [SOURCE_BIN, "spec"],
