@@ -178,8 +178,8 @@ function requestedSyncMode(selection: Selection, stream: Stream | undefined): Sy
  * more at the end. Stream statuses have no Singer message; failures are ERROR lines on stderr.
  */
 class SingerOutput implements SyncOutput {
-  /** Per stream, the top-level properties the catalog deselected (dropped from its SCHEMA and RECORDs). */
-  private readonly deselected = new Map<string, Set<string>>();
+  /** Per stream, how its records are reshaped (deselected properties dropped, Singer's deletion column added). */
+  private readonly reshape = new Map<string, ((record: JsonObject) => JsonObject) | undefined>();
   private lastState: string | undefined;
 
   constructor(
@@ -194,7 +194,7 @@ class SingerOutput implements SyncOutput {
     const selection = this.selections.get(stream.name)!;
     const properties = Object.keys((schema.properties ?? {}) as JsonObject);
     const deselected = new Set(properties.filter((name) => !selection.propertySelected(name)));
-    this.deselected.set(stream.name, deselected);
+    this.reshape.set(stream.name, recordShaper(deselected, hasDeletedAt(schema)));
     const cursor = replicationKey(stream);
     return this.writer.write({
       type: "SCHEMA",
@@ -208,13 +208,8 @@ class SingerOutput implements SyncOutput {
   streamRunning(): Pending {}
 
   records(stream: string, page: readonly JsonObject[]): Pending {
-    const deselected = this.deselected.get(stream)!;
-    const kept =
-      deselected.size === 0 ? page : page.map((record) => Object.fromEntries(Object.entries(record).filter(([name]) => !deselected.has(name))));
-    return this.writer.records(
-      stream,
-      kept.map((record) => (record[AIRBYTE_DELETED_AT] ? { ...record, [SINGER_DELETED_AT]: record[AIRBYTE_DELETED_AT] } : record)),
-    );
+    const reshape = this.reshape.get(stream);
+    return this.writer.records(stream, reshape ? page.map(reshape) : page);
   }
 
   checkpoint(stream: string, state: JsonObject): Pending {
@@ -252,6 +247,18 @@ class SingerOutput implements SyncOutput {
 }
 
 /**
+ * What the tap does to each record of a stream, decided once when it starts: drop deselected properties, and copy
+ * a tombstone's deletion time to Singer's column. Undefined when records go out as they are (most streams).
+ */
+function recordShaper(deselected: ReadonlySet<string>, copyDeletedAt: boolean): ((record: JsonObject) => JsonObject) | undefined {
+  if (deselected.size === 0 && !copyDeletedAt) return undefined;
+  return (record) => {
+    const kept = deselected.size === 0 ? record : Object.fromEntries(Object.entries(record).filter(([name]) => !deselected.has(name)));
+    return copyDeletedAt && kept[AIRBYTE_DELETED_AT] ? { ...kept, [SINGER_DELETED_AT]: kept[AIRBYTE_DELETED_AT] } : kept;
+  };
+}
+
+/**
  * A deleted record (a tombstone) carries Airbyte's CDC column; Singer targets know the same thing as
  * `_sdc_deleted_at` (pipelinewise targets with `hard_delete: true` delete such rows; singer-sdk targets keep it as
  * a soft-delete column). The tap sends both, and declares `_sdc_deleted_at` wherever the schema has the other.
@@ -259,9 +266,14 @@ class SingerOutput implements SyncOutput {
 const AIRBYTE_DELETED_AT = "_ab_cdc_deleted_at";
 const SINGER_DELETED_AT = "_sdc_deleted_at";
 
-function withSingerDeletes(schema: JsonSchema): JsonSchema {
+function hasDeletedAt(schema: JsonSchema): boolean {
   const properties = schema.properties as Record<string, JsonSchema> | undefined;
-  if (!properties?.[AIRBYTE_DELETED_AT] || properties[SINGER_DELETED_AT]) return schema;
+  return !!properties?.[AIRBYTE_DELETED_AT] && !properties[SINGER_DELETED_AT];
+}
+
+function withSingerDeletes(schema: JsonSchema): JsonSchema {
+  const properties = schema.properties as Record<string, JsonSchema>;
+  if (!hasDeletedAt(schema)) return schema;
   return { ...schema, properties: { ...properties, [SINGER_DELETED_AT]: properties[AIRBYTE_DELETED_AT] } };
 }
 
