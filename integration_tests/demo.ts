@@ -159,7 +159,7 @@ console.log(
 console.log(
   "Local run: the emulator's rate limits are OFF and the connector's budgets are raised to " +
     `${LOCAL_REQUESTS_PER_MINUTE.toLocaleString("en-US")} requests/minute (*_requests_per_minute in ${configPath}).\n` +
-    "Against Descope keep the defaults (200 user searches, 100 management calls, 10 audit searches a minute): a real sync paces itself.\n",
+    "Against Descope keep the defaults (150 user searches a minute, management calls from 100 a minute adapting up to 6,000, 10 audit searches a minute): a real sync paces itself.\n",
 );
 
 const progress = new ProgressDisplay();
