@@ -158,7 +158,7 @@ describe("every answer goes through the outcome table", () => {
     await expect(client.get(TENANTS, {}, "management")).resolves.toHaveProperty("tenants");
     expect(emu.requests.filter((request) => request.path === TENANTS).map((request) => request.status)).toEqual([400, 200]);
     expect(logs.some((line) => /rate limit reached on management requests; waiting 2s/.test(line))).toBe(true);
-    // Counted as a 429 for its bucket, and (this early in the run) it halved the management pace.
+    // Counted as a 429 for its bucket; with nothing accepted before it, the pace halves (someone else used the limit).
     expect(client.rateSummary(mark)).toEqual([expect.stringMatching(/^management: 3 requests \(1 rate-limited\), pace 50\/min \(peak 100\/min\)$/)]);
     await client.close();
   });

@@ -75,15 +75,12 @@ export class DescopeApiError extends ConnectorError {
   }
 }
 
-/** Where management requests start: Descope's limit for plain API traffic, safe whichever limit applies. */
-export const MANAGEMENT_START_PER_MINUTE = 100;
 const LICENSE_PATH = "/v1/mgmt/license";
 /** The handshake is optional: a slow answer must not hold the sync for a whole request timeout. */
 const LICENSE_TIMEOUT_MS = 10_000;
 const DEFAULT_RETRY_AFTER_S = 60;
 const MAX_RETRY_AFTER_S = 600;
 const MAX_BACKOFF_MS = 60_000;
-const WINDOW_SAFETY_FACTOR = 1.03;
 
 /** The SDKs' rule: 32-character project IDs carry their region in characters 1–4. */
 export function baseUrlForProject(projectId: string): string {
@@ -150,14 +147,12 @@ export class DescopeClient {
     const scale = options.timeScale ?? 1;
     this.sleep = (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms * scale)));
     const scaledNow = (): number => Date.now() / scale;
-    // A window slightly longer than Descope's minute absorbs the gap between when we send and when it counts.
-    const budget = (bucket: Bucket): RateBudget =>
-      new RateBudget(bucket, options.requestsPerMinute[bucket], 60_000 * WINDOW_SAFETY_FACTOR, scaledNow, this.sleep);
+    const budget = (bucket: Bucket): RateBudget => new RateBudget(bucket, options.requestsPerMinute[bucket], scaledNow, this.sleep);
     const { management } = options.requestsPerMinute;
     this.paces = {
       userSearch: budget("userSearch"),
       audit: budget("audit"),
-      management: new AdaptivePace("management", MANAGEMENT_START_PER_MINUTE, management, scaledNow, this.sleep),
+      management: new AdaptivePace("management", management, scaledNow, this.sleep),
     };
     this.stats = { userSearch: zeroStats(), audit: zeroStats(), management: zeroStats() };
     this.headers = {
@@ -233,7 +228,6 @@ export class DescopeClient {
 
   private async send(method: "GET" | "POST", path: string, body: string | undefined, bucket: Bucket, options: RequestOptions): Promise<unknown> {
     const scale = this.options.timeScale ?? 1;
-    const pace = this.paces[bucket];
     const headers = await this.licenseHeaders();
     let last: Exchange | undefined;
     for (let attempt = 0; attempt <= this.options.maxRetries; attempt++) {
@@ -258,8 +252,7 @@ export class DescopeClient {
           throw this.failure(rule, exchange, `${method} ${pathOnly(path)}`);
         case "waitRetryAfter": {
           if (attempt === this.options.maxRetries) break;
-          const waitS = Math.min(exchange.retryAfterS ?? DEFAULT_RETRY_AFTER_S, MAX_RETRY_AFTER_S);
-          pace.pauseUntil(Date.now() / scale + waitS * 1000);
+          const waitS = retryAfterS(exchange);
           this.options.onRateLimited?.(Date.now() + waitS * 1000 * scale);
           if (!this.rateLimitedLogged) {
             this.options.log.warn(`Descope rate limit reached on ${bucket} requests; waiting ${waitS}s as Descope asks, then retrying.`);
@@ -297,13 +290,20 @@ export class DescopeClient {
   ): Promise<{ exchange: Exchange } & Outcome> {
     const pace = this.paces[bucket];
     const stats = this.stats[bucket];
-    const sentAt = await pace.take();
+    const ticket = await pace.take();
     stats.requests++;
     stats.peakPerMinute = Math.max(stats.peakPerMinute, pace.perMinute);
-    const exchange = await this.exchange(method, path, body, headers, timeoutMs);
+    let exchange: Exchange;
+    try {
+      exchange = await this.exchange(method, path, body, headers, timeoutMs);
+    } catch (error) {
+      pace.answered(ticket, "failed");
+      throw error;
+    }
     const outcome = classify(exchange.answer, exceptions);
     const rateLimited = outcome.rule.action === "waitRetryAfter";
-    pace.answered(sentAt, rateLimited);
+    // The pace holds the whole bucket until Retry-After, and learns the limit from the refusal.
+    pace.answered(ticket, rateLimited ? { retryAfterS: retryAfterS(exchange) } : exchange.answer.kind === "http" ? "accepted" : "failed");
     if (rateLimited) stats.rateLimited++;
     return { exchange, ...outcome };
   }
@@ -386,6 +386,11 @@ export function permissionErrorFor(error: DescopeApiError, stream: { name: strin
 
 function zeroStats(): BucketStats {
   return { requests: 0, rateLimited: 0, peakPerMinute: 0 };
+}
+
+/** The seconds Descope asks us to wait after a 429 (its default when absent), bounded so a bad header cannot stall a sync. */
+function retryAfterS(exchange: Exchange): number {
+  return Math.min(exchange.retryAfterS ?? DEFAULT_RETRY_AFTER_S, MAX_RETRY_AFTER_S);
 }
 
 function httpStatus(exchange: Exchange): number {

@@ -1,164 +1,223 @@
 /** Sleeps for `ms` (scaled), so tests and benchmarks can run Descope's minute-long windows in milliseconds. */
 export type Sleep = (ms: number) => Promise<void>;
 
-/** How the client paces one Descope rate-limit bucket. Times are Descope's (scaled) milliseconds. */
+/** At most `limit` requests sent in any `windowMs` (Descope's scaled milliseconds). */
+export interface WindowLimit {
+  limit: number;
+  windowMs: number;
+}
+
+/** One request let through by a pace; hand it back with its answer. */
+export interface Ticket {
+  sentAtMs: number;
+  /** Sent beyond the limit the pace assumes, to find out whether Descope allows more. */
+  probe: boolean;
+}
+
+/** How a paced request was answered: Descope took it, refused it with 429 (and Retry-After), or it failed otherwise. */
+export type PacedAnswer = "accepted" | "failed" | { retryAfterS: number };
+
+/** How the client paces one Descope rate-limit bucket. */
 export interface Pace {
-  /** Waits until one more request may go out; resolves with the time it goes out. */
-  take(): Promise<number>;
-  /** How the request that went out at `sentAtMs` was answered; a fixed budget ignores it. */
-  answered(sentAtMs: number, rateLimited: boolean): void;
-  /** Holds every request until `epochMs` (the server's Retry-After). */
-  pauseUntil(epochMs: number): void;
+  /** Waits until one more request may go out. */
+  take(): Promise<Ticket>;
+  /** Every ticket comes back exactly once. A 429 holds the whole bucket until the server's Retry-After. */
+  answered(ticket: Ticket, answer: PacedAnswer): void;
   /** The pace now, in requests per minute. */
   readonly perMinute: number;
 }
 
 /**
- * A fixed client-side budget for one Descope rate-limit bucket: at most `limit` requests in any sliding
- * `windowMs`. Pacing ourselves is cheaper than collecting 429s, and Descope's penalty for a 429 is a full
- * minute's backoff. A 429 that still arrives pauses the whole bucket until the server's Retry-After.
+ * Windows slightly longer than Descope's absorb the gap between when we send and when Descope counts: at most
+ * `limit` sent in any 61.8 s means at most `limit` arriving in any 60 s unless a request is 1.8 s late.
  */
-export class RateBudget implements Pace {
-  private readonly sent: number[] = [];
-  private pausedUntil = 0;
+export const WINDOW_SAFETY_FACTOR = 1.03;
 
-  constructor(
-    readonly name: string,
-    private readonly limit: number,
-    private readonly windowMs: number,
-    private readonly now: () => number,
-    private readonly sleep: Sleep,
-  ) {}
+/** The requests sent, and how long until one more fits under every limit. */
+class SendLog {
+  private readonly sentAtMs: number[] = [];
 
-  get perMinute(): number {
-    return (this.limit * 60_000) / this.windowMs;
+  constructor(private readonly keepMs: number) {}
+
+  record(atMs: number): void {
+    this.sentAtMs.push(atMs);
+    while (this.sentAtMs[0]! <= atMs - this.keepMs) this.sentAtMs.shift();
   }
 
-  /** Waits until one more request fits in the window, then records it. */
-  async take(): Promise<number> {
-    for (;;) {
-      const now = this.now();
-      if (now < this.pausedUntil) {
-        await this.sleep(this.pausedUntil - now);
-        continue;
-      }
-      while (this.sent.length > 0 && this.sent[0]! <= now - this.windowMs) this.sent.shift();
-      if (this.sent.length < this.limit) {
-        this.sent.push(now);
-        return now;
-      }
-      await this.sleep(this.sent[0]! + this.windowMs - now);
+  /** Requests sent in the `windowMs` before `nowMs`. */
+  countSince(nowMs: number, windowMs: number): number {
+    let low = 0;
+    let high = this.sentAtMs.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (this.sentAtMs[middle]! <= nowMs - windowMs) low = middle + 1;
+      else high = middle;
     }
+    return this.sentAtMs.length - low;
   }
 
-  answered(): void {}
-
-  pauseUntil(epochMs: number): void {
-    this.pausedUntil = Math.max(this.pausedUntil, epochMs);
+  /** 0 when one more request fits under `limit`; else the ms until the oldest request counted in it leaves. */
+  waitMs(nowMs: number, { limit, windowMs }: WindowLimit): number {
+    if (this.countSince(nowMs, windowMs) < limit) return 0;
+    return this.sentAtMs[this.sentAtMs.length - limit]! + windowMs - nowMs;
   }
 }
 
-/** Before the first 429 the pace doubles this often while requests queue for it (TCP's slow start). */
-const SLOW_START_EPOCH_MS = 2_000;
-/** After a 429 it grows once per epoch of Descope's shortest documented window (1000 requests / 10 s). */
-const PROBE_EPOCH_MS = 10_000;
-/** Growth per probe epoch right after a 429, doubling every PROBE_ACCELERATE_EPOCHS the pace holds (capped at ×2). */
-const PROBE_GROWTH = 0.02;
-const PROBE_ACCELERATE_EPOCHS = 5;
-/** A 429 sets the pace to this share of what Descope accepted over the last minute (or of the pace, if lower). */
-const BACK_OFF = 0.9;
-const ACCEPTED_WINDOW_MS = 60_000;
-const MIN_PER_MINUTE = 6;
-/** Slots are this much further apart than the rate says: the gap between our send and Descope's count. */
-const SPACING_SAFETY = 1.03;
+/** The pace in Descope's terms: requests per (unwidened) minute. */
+const perMinute = (limits: WindowLimit[]): number =>
+  Math.min(...limits.map(({ limit, windowMs }) => (limit * 60_000 * WINDOW_SAFETY_FACTOR) / windowMs));
+const widened = (limit: number, descopeWindowMs: number): WindowLimit => ({ limit, windowMs: descopeWindowMs * WINDOW_SAFETY_FACTOR });
 
 /**
- * A pace that finds a per-IP limit nobody tells us (docs/descope-api-notes.md §0.1 item 9: 100/60 s for plain API traffic, or
- * 1000/10 s for backend-SDK traffic, undocumented which applies). Requests go out evenly spaced (no bursts, so
- * a limit counted over any window length is met the same way); the pace starts at `startPerMinute`, doubles
- * while requests queue for it and no 429 was seen, and after a 429 drops to 90% of what Descope accepted in the
- * last minute (half the pace, in the run's first minute), then probes upwards gently (2% per 10 s, faster the longer it holds) up to `ceilingPerMinute`.
- * One burst of 429s (requests sent before the last slow-down) slows it down once.
+ * A fixed client-side budget for one Descope rate-limit bucket: at most `limit` requests in any sliding
+ * minute (widened). Pacing ourselves is cheaper than collecting 429s, and Descope's penalty for a 429 is a full
+ * minute's backoff. A 429 that still arrives pauses the whole bucket until the server's Retry-After.
  */
-export class AdaptivePace implements Pace {
-  private pace: number;
-  private nextSlotMs = -Infinity;
-  private pausedUntil = 0;
-  private limitSeen = false;
-  private readonly startMs: number;
-  private epochStartMs: number;
-  private queuedInEpoch = false;
-  private limitedInEpoch = false;
-  private epochsHeld = 0;
-  private lastSlowDownMs = -Infinity;
-  private readonly accepted: number[] = [];
+export class RateBudget implements Pace {
+  private readonly limit: WindowLimit;
+  private readonly log: SendLog;
+  private pausedUntilMs = 0;
 
   constructor(
     readonly name: string,
-    startPerMinute: number,
-    private readonly ceilingPerMinute: number,
+    limitPerMinute: number,
     private readonly now: () => number,
     private readonly sleep: Sleep,
   ) {
-    this.pace = Math.min(startPerMinute, ceilingPerMinute);
-    this.startMs = this.epochStartMs = now();
+    this.limit = widened(limitPerMinute, 60_000);
+    this.log = new SendLog(this.limit.windowMs);
   }
 
   get perMinute(): number {
-    return this.pace;
+    return perMinute([this.limit]);
   }
 
-  async take(): Promise<number> {
-    this.endEpochIfDue();
+  async take(): Promise<Ticket> {
     for (;;) {
       const now = this.now();
-      const slot = Math.max(this.pausedUntil, this.nextSlotMs);
-      if (slot <= now) {
-        // Spaced from the slot, not from when the timer woke us: timers fire late, and that lateness must not add
-        // up into a slower pace. At most one spacing is made up, so at most two requests ever go out together.
-        const spacingMs = (60_000 / this.pace) * SPACING_SAFETY;
-        this.nextSlotMs = Math.max(slot, now - spacingMs) + spacingMs;
-        return now;
+      const waitMs = Math.max(this.pausedUntilMs - now, this.log.waitMs(now, this.limit));
+      if (waitMs <= 0) {
+        this.log.record(now);
+        return { sentAtMs: now, probe: false };
       }
-      if (slot === this.nextSlotMs) this.queuedInEpoch = true;
-      // Sleep, then look again: a 429 meanwhile may have paused the bucket or slowed the pace.
-      await this.sleep(slot - now);
+      await this.sleep(waitMs);
     }
   }
 
-  answered(sentAtMs: number, rateLimited: boolean): void {
+  answered(_ticket: Ticket, answer: PacedAnswer): void {
+    if (typeof answer === "object") this.pausedUntilMs = Math.max(this.pausedUntilMs, this.now() + answer.retryAfterS * 1000);
+  }
+}
+
+/** Descope's limit for plain API traffic, the lower of the two it documents (docs/descope-api-notes.md §0.1 item 9). */
+const PLAIN_API_LIMIT = 100;
+const PLAIN_API_WINDOW_MS = 60_000;
+/** The backend-SDK limit's window (1000 requests / 10 s, same item); the configured ceiling is counted over it too. */
+const BACKEND_SDK_WINDOW_MS = 10_000;
+/** Requests past the plain limit in flight at once while finding out whether Descope allows more: at most this many 429s. */
+const PROBES_IN_FLIGHT = 3;
+/** This many accepted in a minute, half again the plain limit, shows it is not the limit that applies. */
+const PROOF_OF_HIGHER_LIMIT = 150;
+/** A limit learned from a 429 is this share of what Descope had accepted in its window. */
+const LEARNED_SHARE = 0.95;
+const PLAIN = widened(PLAIN_API_LIMIT, PLAIN_API_WINDOW_MS);
+const SDK_WINDOW_MS = BACKEND_SDK_WINDOW_MS * WINDOW_SAFETY_FACTOR;
+
+/**
+ * A pace for a per-IP limit nobody tells us: Descope documents 100/60 s for plain API traffic and 1000/10 s for
+ * backend-SDK traffic, and not which applies to whom (docs/descope-api-notes.md §0.1 item 9).
+ *
+ * 1. `plain`: the first 100 requests of any minute go at once (safe under either limit). When more wait, up to
+ *    PROBES_IN_FLIGHT go past it, one after another as each is answered: under the plain limit the first refused
+ *    probes cost at most that many 429s, and the pace settles on it; 150 accepted in a minute prove more is allowed.
+ * 2. `ceiling`: the configured `management_requests_per_minute`, counted per minute and per 10 s as Descope
+ *    counts the backend-SDK limit (the default, 6000, is exactly that limit).
+ * 3. `learned`: after a 429, the limit becomes 95% of what Descope had accepted in the window the 429 points
+ *    to (the plain minute while probing it or when Retry-After is over 10 s; otherwise the backend-SDK 10 s),
+ *    but at least half the limit assumed before (others on the same IP may have used the rest); each later 429
+ *    lowers it again. It is not raised again during the sync: Descope's limits are fixed rules
+ *    (a tier per license), and each 429 costs the whole bucket its Retry-After.
+ *
+ * Within its limits a bucket sends as soon as it may (a sliding window never exceeds the same count in any
+ * fixed or sliding window of that length); 429s of requests sent before the last slow-down count once.
+ */
+export class AdaptivePace implements Pace {
+  private stage: "plain" | "ceiling" | "learned";
+  private readonly ceiling: WindowLimit[];
+  private learned: WindowLimit | undefined;
+  private readonly sent = new SendLog(PLAIN.windowMs);
+  private readonly accepted = new SendLog(PLAIN.windowMs);
+  private probesInFlight = 0;
+  private probeAnswered: (() => void)[] = [];
+  private pausedUntilMs = 0;
+  private lastSlowDownMs = -Infinity;
+
+  constructor(
+    readonly name: string,
+    ceilingPerMinute: number,
+    private readonly now: () => number,
+    private readonly sleep: Sleep,
+  ) {
+    this.ceiling = [widened(ceilingPerMinute, 60_000), widened(Math.max(1, Math.floor(ceilingPerMinute / 6)), BACKEND_SDK_WINDOW_MS)];
+    this.stage = ceilingPerMinute > PLAIN_API_LIMIT ? "plain" : "ceiling";
+  }
+
+  get perMinute(): number {
+    const assumed = this.assumedLimit();
+    return perMinute(assumed ? [assumed, ...this.ceiling] : this.ceiling);
+  }
+
+  async take(): Promise<Ticket> {
+    for (;;) {
+      const now = this.now();
+      const ceilingWaitMs = Math.max(this.pausedUntilMs - now, ...this.ceiling.map((limit) => this.sent.waitMs(now, limit)));
+      const assumed = this.assumedLimit();
+      const assumedWaitMs = assumed ? this.sent.waitMs(now, assumed) : 0;
+      if (ceilingWaitMs <= 0 && assumedWaitMs <= 0) return this.send(now, false);
+      if (ceilingWaitMs <= 0 && this.stage === "plain") {
+        if (this.probesInFlight < PROBES_IN_FLIGHT) return this.send(now, true);
+        // No timer: a probe in flight is always answered, and the window may have room by then.
+        await new Promise<void>((resolve) => this.probeAnswered.push(resolve));
+        continue;
+      }
+      await this.sleep(Math.max(ceilingWaitMs, assumedWaitMs));
+    }
+  }
+
+  answered(ticket: Ticket, answer: PacedAnswer): void {
     const now = this.now();
-    while (this.accepted.length > 0 && this.accepted[0]! <= now - ACCEPTED_WINDOW_MS) this.accepted.shift();
-    if (!rateLimited) {
-      this.accepted.push(sentAtMs);
+    if (ticket.probe) {
+      this.probesInFlight--;
+      for (const wake of this.probeAnswered.splice(0)) wake();
+    }
+    if (answer === "accepted") {
+      this.accepted.record(ticket.sentAtMs);
+      if (this.stage === "plain" && this.accepted.countSince(now, PLAIN.windowMs) >= PROOF_OF_HIGHER_LIMIT) this.stage = "ceiling";
       return;
     }
-    this.limitSeen = true;
-    this.limitedInEpoch = true;
-    this.epochsHeld = 0;
-    if (sentAtMs <= this.lastSlowDownMs) return;
+    if (answer === "failed") return;
+    this.pausedUntilMs = Math.max(this.pausedUntilMs, now + answer.retryAfterS * 1000);
+    if (ticket.sentAtMs <= this.lastSlowDownMs) return;
     this.lastSlowDownMs = now;
-    // Less than a minute into the run, what Descope accepted says little about its limit: halve instead.
-    const acceptedPerMinute =
-      now - this.startMs >= ACCEPTED_WINDOW_MS ? this.accepted.length * (60_000 / ACCEPTED_WINDOW_MS) : this.pace / 2 / BACK_OFF;
-    this.pace = Math.max(MIN_PER_MINUTE, BACK_OFF * Math.min(this.pace, acceptedPerMinute));
+    // The first 429 decides which window the limit is counted in; later ones only lower it.
+    const windowMs =
+      this.learned?.windowMs ?? (this.stage === "plain" || answer.retryAfterS * 1000 > BACKEND_SDK_WINDOW_MS ? PLAIN.windowMs : SDK_WINDOW_MS);
+    const assumed = this.learned ?? (this.stage === "plain" ? PLAIN : this.ceiling.find((limit) => limit.windowMs === windowMs)!);
+    // What Descope accepted from us is the limit only if nobody else on this IP used it: never fall below half.
+    const acceptedInWindow = this.accepted.countSince(now, windowMs);
+    const limit = Math.max(Math.floor(assumed.limit / 2), Math.floor(LEARNED_SHARE * Math.min(assumed.limit, acceptedInWindow)));
+    this.learned = { limit: Math.max(1, limit), windowMs };
+    this.stage = "learned";
   }
 
-  pauseUntil(epochMs: number): void {
-    this.pausedUntil = Math.max(this.pausedUntil, epochMs);
+  private send(now: number, probe: boolean): Ticket {
+    this.sent.record(now);
+    if (probe) this.probesInFlight++;
+    return { sentAtMs: now, probe };
   }
 
-  /** Grows the pace after an epoch in which requests queued for it and none was refused. */
-  private endEpochIfDue(): void {
-    const now = this.now();
-    if (now - this.epochStartMs < (this.limitSeen ? PROBE_EPOCH_MS : SLOW_START_EPOCH_MS)) return;
-    if (this.queuedInEpoch && !this.limitedInEpoch) {
-      const growth = this.limitSeen ? Math.min(1, PROBE_GROWTH * 2 ** Math.floor(this.epochsHeld / PROBE_ACCELERATE_EPOCHS)) : 1;
-      this.pace = Math.min(this.ceilingPerMinute, this.pace * (1 + growth));
-      this.epochsHeld++;
-    }
-    this.epochStartMs = now;
-    this.queuedInEpoch = false;
-    this.limitedInEpoch = false;
+  /** The limit the pace believes in beyond the ceiling: the plain API's until disproved, or one learned from a 429. */
+  private assumedLimit(): WindowLimit | undefined {
+    return this.stage === "plain" ? PLAIN : this.learned;
   }
 }

@@ -136,10 +136,11 @@ export const spec: ConnectorSpecification = {
         10,
         BACKEND_SDK_LIMIT_PER_MINUTE,
         "Ceiling for all other management calls (login history, provider tokens, tenants, groups…), which Descope limits per IP " +
-          "address: 100 requests per minute for plain API traffic, 1000 per 10 seconds for backend SDKs. The connector starts at " +
-          "100 per minute, speeds up while Descope answers without 429, slows down on a 429 and honours its Retry-After, never " +
-          "exceeding this ceiling (default 6,000 per minute, the SDK limit). Lower it if other tools share the IP address; " +
-          "at 100 or less the connector starts at the ceiling and stays there unless Descope answers 429.",
+          "address: 100 requests per minute for plain API traffic, 1000 per 10 seconds for backend SDKs. The connector sends the " +
+          "first 100 of any minute at once, then tries a few more, three at a time: if Descope takes them it goes on up to this " +
+          "ceiling (counted per minute and per 10 seconds), if it answers 429 the connector stays at 95% of what Descope accepted " +
+          "and honours its Retry-After. Default 6,000 per minute, the SDK limit. Lower it if other tools share the IP address; " +
+          "at 100 or less the connector holds the ceiling from the start and slows down only on a 429.",
       ),
       audit_requests_per_minute: requestsPerMinute(
         "Audit Requests per Minute",
