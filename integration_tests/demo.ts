@@ -4,8 +4,9 @@
  * Singer tap, `--singer`), showing each stream's progress as it happens, then a sample of the messages, a
  * per-stream summary, and the commands that run the same against a real project.
  *
- * Against Descope the connector paces itself at Descope's rate limits (200 user searches, 100 other management
- * calls and 10 audit searches a minute), which would turn this local run into ten minutes of waiting. So the
+ * Against Descope the connector paces itself at Descope's rate limits (150 of the 200 user searches a minute,
+ * 10 audit searches a minute, other management calls at the per-IP limit it finds), which would turn this local
+ * run into minutes of waiting. So the
  * emulator's rate limits are off and the connector's budgets are raised through its ordinary config fields; the
  * banner says so.
  */
@@ -159,7 +160,7 @@ console.log(
 console.log(
   "Local run: the emulator's rate limits are OFF and the connector's budgets are raised to " +
     `${LOCAL_REQUESTS_PER_MINUTE.toLocaleString("en-US")} requests/minute (*_requests_per_minute in ${configPath}).\n` +
-    "Against Descope keep the defaults (150 user searches a minute, management calls from 100 a minute adapting up to 6,000, 10 audit searches a minute): a real sync paces itself.\n",
+    "Against Descope keep the defaults (150 user searches a minute, management calls finding Descope's per-IP limit, up to 6,000 a minute, 10 audit searches a minute): a real sync paces itself.\n",
 );
 
 const progress = new ProgressDisplay();
