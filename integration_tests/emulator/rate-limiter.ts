@@ -1,19 +1,16 @@
 /**
  * Descope's documented budgets (docs/descope-api-notes.md §3.3) as fixed windows: the first admitted request in a bucket opens a
  * window of `windowMs`; once `limit` requests were admitted in it, calls get 429 with `Retry-After` = whole
- * seconds until the window closes (at least 1; in Descope seconds when the window is time-scaled). Fixed rather than sliding so a test can predict exactly when
+ * seconds until the window closes (at least 1; the clock is Descope's, so Retry-After is in Descope seconds however
+ * fast the emulator runs it). Fixed rather than sliding so a test can predict exactly when
  * the budget frees up. Rejected calls do not count against the budget.
  */
 import type { RateLimitBucket } from "./route.js";
 
+/** In the emulator's (possibly time-scaled) Descope milliseconds: see the emulator's `timeScale`. */
 export interface RateLimit {
   limit: number;
   windowMs: number;
-  /**
-   * For windows run faster than Descope's (tests): emulator ms per Descope ms, e.g. 0.01 for a 600 ms "minute".
-   * Retry-After is then told in Descope seconds, as a client running at the same scale expects. Default 1.
-   */
-  timeScale?: number;
 }
 
 export const DEFAULT_RATE_LIMITS: Readonly<Record<RateLimitBucket, RateLimit>> = {
@@ -41,7 +38,7 @@ export class RateLimiter {
   /** Undefined when the call may go ahead, otherwise the Retry-After seconds. */
   admit(bucket: RateLimitBucket): number | undefined {
     if (!this.limits) return undefined;
-    const { limit, windowMs, timeScale = 1 } = this.limits[bucket];
+    const { limit, windowMs } = this.limits[bucket];
     const nowMs = this.now();
     let window = this.windows.get(bucket);
     if (!window || nowMs >= window.startMs + windowMs) {
@@ -53,7 +50,7 @@ export class RateLimiter {
       return undefined;
     }
     this.rejections[bucket]++;
-    return Math.max(1, Math.ceil((window.startMs + windowMs - nowMs) / timeScale / 1000));
+    return Math.max(1, Math.ceil((window.startMs + windowMs - nowMs) / 1000));
   }
 
   reset(): void {

@@ -17,20 +17,12 @@ export const TAP_BIN = join(ROOT, "dist", "bin", "tap-descope.js");
 export const TEST_TIME_SCALE = 0.01;
 
 /**
- * An emulator whose rate-limit windows run at the tests' time scale (Descope's real limits per window), telling
- * Retry-After in Descope's seconds as the time-scaled connector expects.
+ * An emulator on the tests' time scale: Descope's limits (emulator defaults) and any `latencyMs` in Descope's
+ * units, lasting TEST_TIME_SCALE times as long, with Retry-After in Descope's seconds as the time-scaled
+ * connector expects.
  */
 export function scaledEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const windowMs = 60_000 * TEST_TIME_SCALE;
-  const timeScale = TEST_TIME_SCALE;
-  return startEmulator({
-    rateLimits: {
-      userSearch: { limit: 200, windowMs, timeScale },
-      management: { limit: 100, windowMs, timeScale },
-      audit: { limit: 10, windowMs, timeScale },
-    },
-    ...options,
-  });
+  return startEmulator({ timeScale: TEST_TIME_SCALE, ...options });
 }
 
 /** Every management key any test run used; each run's whole output is checked against all of them. */

@@ -38,10 +38,8 @@ async function syncAgainst(limit: { limit: number; windowS: number }, scale: num
   emulator = await startEmulator({
     users,
     testUsers: 0,
-    rateLimits: {
-      management: { limit: limit.limit, windowMs, timeScale: scale },
-      userSearch: { limit: 200, windowMs: 60_000 * scale, timeScale: scale },
-    },
+    timeScale: scale,
+    rateLimits: { management: { limit: limit.limit, windowMs: limit.windowS * 1000 }, userSearch: { limit: 200, windowMs: 60_000 } },
   });
   const result = await runConnector("read", {
     config: emulatorConfig(emulator, { max_concurrent_requests: 8 }),

@@ -20,9 +20,12 @@ afterEach(async () => {
   emulator = undefined;
 });
 
+/** In Descope's milliseconds, which the scaled emulator runs at TEST_TIME_SCALE: 100 ms a page, so a signal lands mid-read. */
+const SLOW_PAGE_MS = 100 / TEST_TIME_SCALE;
+
 describe("stopping", () => {
   it("SIGTERM mid-sync (docker stop, a cancelled job) ends promptly with exit 143 and only whole, valid lines", async () => {
-    emulator = await scaledEmulator({ users: 3000, testUsers: 0, latencyMs: 100 });
+    emulator = await scaledEmulator({ users: 3000, testUsers: 0, latencyMs: SLOW_PAGE_MS });
     let sent = false;
     const result = await runConnector("read", {
       config: emulatorConfig(emulator, { page_size: 100 }),
@@ -48,7 +51,7 @@ describe("stopping", () => {
     ["SIGINT", 130],
   ] as const) {
     it(`the Singer tap stops on ${signal} like the Airbyte source: whole lines flushed, exit ${exitCode}`, async () => {
-      emulator = await scaledEmulator({ users: 3000, testUsers: 0, latencyMs: 100 });
+      emulator = await scaledEmulator({ users: 3000, testUsers: 0, latencyMs: SLOW_PAGE_MS });
       const files = inputFiles({ config: emulatorConfig(emulator, { page_size: 100 }) });
       let sent = false;
       const result = await runProcess(TAP_BIN, ["--config", files.config!], {
