@@ -36,6 +36,8 @@ export class EmptyAnswer {
     readonly exception: DeclaredException,
     readonly status: number,
     readonly errorCode: string | undefined,
+    /** "HTTP 400: E011003 — Request is invalid — flows is not enabled", for log lines: Descope's own words. */
+    readonly detail: string,
   ) {}
 }
 
@@ -246,7 +248,12 @@ export class DescopeClient {
           this.rateLimitedLogged = false;
           return exchange.json;
         case "empty":
-          return new EmptyAnswer(exception!, httpStatus(exchange), exchange.error?.errorCode);
+          return new EmptyAnswer(
+            exception!,
+            httpStatus(exchange),
+            exchange.error?.errorCode,
+            `HTTP ${httpStatus(exchange)}${describe(exchange.error)}`,
+          );
         case "failStream":
         case "failSync":
           throw this.failure(rule, exchange, `${method} ${pathOnly(path)}`);
@@ -353,7 +360,14 @@ export class DescopeClient {
     const error = parsed ? descopeError(json) : undefined;
     const is2xx = statusCode >= 200 && statusCode < 300;
     return {
-      answer: { kind: "http", status: statusCode, json: parsed, errorCode: error?.errorCode, errorDescription: error?.errorDescription },
+      answer: {
+        kind: "http",
+        status: statusCode,
+        json: parsed,
+        errorCode: error?.errorCode,
+        errorDescription: error?.errorDescription,
+        errorMessage: error?.errorMessage,
+      },
       json: is2xx ? json : undefined,
       retryAfterS: parseRetryAfter(responseHeaders["retry-after"]),
       error,

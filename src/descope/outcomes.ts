@@ -6,7 +6,7 @@ import type { FailureType } from "../cdk/protocol.js";
  */
 export type HttpAnswer =
   | { kind: "network"; reason: string }
-  | { kind: "http"; status: number; json: boolean; errorCode?: string; errorDescription?: string };
+  | { kind: "http"; status: number; json: boolean; errorCode?: string; errorDescription?: string; errorMessage?: string };
 
 /**
  * What the client does with an answer:
@@ -36,7 +36,7 @@ export interface DeclaredException {
   /** What the answer means, in the stream's words; it is what the stream and its logs get back. */
   meaning: string;
   statuses: readonly number[];
-  /** When set, only answers whose Descope `errorDescription` matches count. */
+  /** When set, only answers whose Descope `errorDescription` or `errorMessage` matches count. */
   description?: RegExp;
 }
 
@@ -91,5 +91,6 @@ export function classify(answer: HttpAnswer, exceptions: readonly DeclaredExcept
 }
 
 function declares(exception: DeclaredException, answer: Extract<HttpAnswer, { kind: "http" }>): boolean {
-  return exception.statuses.includes(answer.status) && (!exception.description || exception.description.test(answer.errorDescription ?? ""));
+  const words = [answer.errorDescription, answer.errorMessage].filter(Boolean).join(" ");
+  return exception.statuses.includes(answer.status) && (!exception.description || exception.description.test(words));
 }

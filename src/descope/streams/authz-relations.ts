@@ -1,12 +1,13 @@
 import type { JsonObject } from "../../cdk/protocol.js";
 import type { Stream } from "../../cdk/stream.js";
-import type { DescopeClient } from "../client.js";
+import { EmptyAnswer, type DescopeClient } from "../client.js";
 import { chunk, mapConcurrentOrdered } from "../../cdk/concurrency.js";
 import { loadSchema } from "../schemas.js";
 import { syntheticId } from "../../cdk/synthetic-id.js";
 import { scanAllUsers } from "../user-scan/index.js";
+import type { DeclaredException } from "../outcomes.js";
 import { fetchList } from "./list-endpoint.js";
-import { isFeatureUnavailable, logFeatureUnavailable } from "./optional-feature.js";
+import { FEATURE_NOT_USED, orFeatureNotUsed } from "./optional-feature.js";
 
 /** The SDKs send up to 100 targets per call in their examples; Descope documents no maximum. */
 const TARGETS_PER_CALL = 100;
@@ -33,23 +34,37 @@ export function authzRelationsStream(client: DescopeClient, settings: { pageSize
             TARGETS_PER_CALL,
           );
       };
-      let answered = 0;
-      try {
-        for await (const relations of mapConcurrentOrdered(batches(), settings.concurrency, (userIds) => fetchRelations(client, userIds))) {
-          answered++;
-          for (const relation of relations) yield { id: relationId(relation), ...relation, userId: relation.target };
-        }
-      } catch (error) {
-        // Only a refusal of the very first call means "no ReBAC here"; later, it would be a stream cut short.
-        if (answered > 0 || !isFeatureUnavailable(error)) throw error;
-        logFeatureUnavailable(context, "authz_relations", error);
-      }
+      yield* orFeatureNotUsed(context, "authz_relations", readRelations(client, batches(), settings.concurrency));
     },
   };
 }
 
-function fetchRelations(client: DescopeClient, userIds: string[]): Promise<JsonObject[]> {
-  return fetchList(client, { method: "POST", path: "/v1/mgmt/authz/re/targets", field: "relations", body: { targets: userIds } });
+/**
+ * The first batch goes alone and may answer FEATURE_NOT_USED ("no ReBAC here"); the rest go `concurrency` at a
+ * time, where the same answer would be a stream cut short and fails it.
+ */
+async function* readRelations(
+  client: DescopeClient,
+  batches: AsyncGenerator<string[]>,
+  concurrency: number,
+): AsyncGenerator<JsonObject, EmptyAnswer | undefined> {
+  const first = await batches.next();
+  if (first.done) return undefined;
+  const firstRelations = await fetchRelations(client, first.value, FEATURE_NOT_USED);
+  if (firstRelations instanceof EmptyAnswer) {
+    await batches.return(undefined);
+    return firstRelations;
+  }
+  const records = (relations: JsonObject[]) => relations.map((relation) => ({ id: relationId(relation), ...relation, userId: relation.target }));
+  yield* records(firstRelations);
+  for await (const relations of mapConcurrentOrdered(batches, concurrency, (userIds) => fetchRelations(client, userIds))) yield* records(relations);
+  return undefined;
+}
+
+function fetchRelations(client: DescopeClient, userIds: string[]): Promise<JsonObject[]>;
+function fetchRelations(client: DescopeClient, userIds: string[], exceptions: readonly DeclaredException[]): Promise<JsonObject[] | EmptyAnswer>;
+function fetchRelations(client: DescopeClient, userIds: string[], exceptions?: readonly DeclaredException[]): Promise<JsonObject[] | EmptyAnswer> {
+  return fetchList(client, { method: "POST", path: "/v1/mgmt/authz/re/targets", field: "relations", body: { targets: userIds }, exceptions });
 }
 
 /** A hash over every field, with keys sorted at every depth, so the same relation always gets the same key. */

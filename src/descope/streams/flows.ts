@@ -1,9 +1,9 @@
 import { systemError } from "../../cdk/errors.js";
 import type { JsonObject } from "../../cdk/protocol.js";
 import type { Stream } from "../../cdk/stream.js";
-import type { DescopeClient } from "../client.js";
+import { EmptyAnswer, type DescopeClient } from "../client.js";
 import { loadSchema } from "../schemas.js";
-import { unlessFeatureUnavailable } from "./optional-feature.js";
+import { FEATURE_NOT_USED, orFeatureNotUsed } from "./optional-feature.js";
 
 /**
  * `flows`: the project's flow inventory (`id`, `name`, `description`, `disabled`, and whatever version or
@@ -17,13 +17,14 @@ export function flowsStream(client: DescopeClient): Stream {
     jsonSchema: loadSchema("flows"),
     primaryKey: [["id"]],
     read(context) {
-      return unlessFeatureUnavailable(context, "flows", listFlows(client));
+      return orFeatureNotUsed(context, "flows", listFlows(client));
     },
   };
 }
 
-async function* listFlows(client: DescopeClient): AsyncGenerator<JsonObject> {
-  const answer = ((await client.post("/v1/mgmt/flow/list", {}, "management")) ?? {}) as Record<string, unknown>;
+async function* listFlows(client: DescopeClient): AsyncGenerator<JsonObject, EmptyAnswer | undefined> {
+  const answer = ((await client.post("/v1/mgmt/flow/list", {}, "management", { exceptions: FEATURE_NOT_USED })) ?? {}) as Record<string, unknown>;
+  if (answer instanceof EmptyAnswer) return answer;
   const flows = answer.flows ?? [];
   if (!Array.isArray(flows)) throw systemError('Unexpected response from /v1/mgmt/flow/list: expected a list under "flows".');
   if (typeof answer.total === "number" && answer.total !== flows.length) {

@@ -2,7 +2,7 @@ import type { Stream } from "../../cdk/stream.js";
 import type { DescopeClient } from "../client.js";
 import { loadSchema } from "../schemas.js";
 import { THIRD_PARTY_PAGE_LIMIT } from "./inbound-apps.js";
-import { unlessFeatureUnavailable } from "./optional-feature.js";
+import { FEATURE_NOT_USED, orFeatureNotUsed } from "./optional-feature.js";
 import { readPages } from "./paged-list.js";
 
 /**
@@ -18,8 +18,13 @@ export function inboundAppConsentsStream(client: DescopeClient): Stream {
     jsonSchema: loadSchema("inbound_app_consents"),
     primaryKey: [["id"]],
     read(context) {
-      const pages = readPages(client, context, { path: "/v1/mgmt/thirdparty/consents/search", field: "consents", limit: THIRD_PARTY_PAGE_LIMIT });
-      return unlessFeatureUnavailable(context, "inbound_app_consents", pages);
+      const pages = readPages(client, context, {
+        path: "/v1/mgmt/thirdparty/consents/search",
+        field: "consents",
+        limit: THIRD_PARTY_PAGE_LIMIT,
+        firstPageExceptions: FEATURE_NOT_USED,
+      });
+      return orFeatureNotUsed(context, "inbound_app_consents", pages);
     },
   };
 }

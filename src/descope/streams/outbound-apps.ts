@@ -1,8 +1,8 @@
 import type { Stream } from "../../cdk/stream.js";
-import type { DescopeClient } from "../client.js";
+import { EmptyAnswer, type DescopeClient } from "../client.js";
 import { loadSchema } from "../schemas.js";
 import { fetchList } from "./list-endpoint.js";
-import { unlessFeatureUnavailable } from "./optional-feature.js";
+import { FEATURE_NOT_USED, orFeatureNotUsed } from "./optional-feature.js";
 import { withoutSecrets } from "./secret-fields.js";
 
 /**
@@ -19,9 +19,11 @@ export function outboundAppsStream(client: DescopeClient): Stream {
     primaryKey: [["id"]],
     async *read(context) {
       const apps = async function* () {
-        yield* await fetchList(client, { method: "GET", path: "/v1/mgmt/outbound/apps", field: "apps" });
+        const apps = await fetchList(client, { method: "GET", path: "/v1/mgmt/outbound/apps", field: "apps", exceptions: FEATURE_NOT_USED });
+        if (apps instanceof EmptyAnswer) return apps;
+        yield* apps;
       };
-      for await (const app of unlessFeatureUnavailable(context, "outbound_apps", apps())) yield withoutSecrets(app);
+      for await (const app of orFeatureNotUsed(context, "outbound_apps", apps())) yield withoutSecrets(app);
     },
   };
 }

@@ -1,7 +1,8 @@
 import { systemError } from "../../cdk/errors.js";
 import type { JsonObject } from "../../cdk/protocol.js";
 import type { StreamContext } from "../../cdk/stream.js";
-import type { DescopeClient } from "../client.js";
+import { EmptyAnswer, type DescopeClient } from "../client.js";
+import type { DeclaredException } from "../outcomes.js";
 
 /** A Descope list paged by `{page, limit}` (0-based pages) that answers `{<field>: [...], total}`. */
 export interface PagedEndpoint {
@@ -9,6 +10,8 @@ export interface PagedEndpoint {
   field: string;
   /** Rows per request; a server may cap it lower, which the loop tolerates. */
   limit: number;
+  /** Answers to the first request that end the read with that EmptyAnswer as its return value, e.g. FEATURE_NOT_USED. */
+  firstPageExceptions?: readonly DeclaredException[];
 }
 
 /**
@@ -18,11 +21,20 @@ export interface PagedEndpoint {
  * also stops it. Then fewer distinct rows than `total` is an error, not a quiet short stream. Rows are yielded as
  * they arrive; a row repeated on a later page (the list shifted under us) is yielded again, harmless downstream.
  */
-export async function* readPages(client: DescopeClient, context: StreamContext, endpoint: PagedEndpoint): AsyncGenerator<JsonObject> {
+export async function* readPages(
+  client: DescopeClient,
+  context: StreamContext,
+  endpoint: PagedEndpoint,
+): AsyncGenerator<JsonObject, EmptyAnswer | undefined> {
   const seenIds = new Set<string>();
   let total: number | undefined;
   for (let page = 0; ; page++) {
-    const answer = (await client.post(endpoint.path, { page, limit: endpoint.limit }, "management")) as Record<string, unknown> | null;
+    const exceptions = page === 0 ? endpoint.firstPageExceptions : undefined;
+    const answer = (await client.post(endpoint.path, { page, limit: endpoint.limit }, "management", { exceptions })) as Record<
+      string,
+      unknown
+    > | null;
+    if (answer instanceof EmptyAnswer) return answer;
     const rows = answer?.[endpoint.field] ?? [];
     if (!Array.isArray(rows)) throw systemError(`Unexpected response from ${endpoint.path}: expected a list under "${endpoint.field}".`);
     if (typeof answer?.total === "number") {
