@@ -1,7 +1,7 @@
 import type { Dispatcher } from "undici";
 import { configError, ConnectorError, transientError } from "../cdk/errors.js";
 import { classify, type DeclaredException, type HttpAnswer, type Outcome, type OutcomeRule } from "./outcomes.js";
-import { AdaptivePace, RateBudget, type Pace, type Sleep } from "./rate-budget.js";
+import { budgetLimits, Pace, type PaceLimits, perIpLimits, type Sleep } from "./rate-budget.js";
 
 /**
  * Descope's rate-limit buckets (docs/descope-api-notes.md §0.1 item 9, §3.3): user search is limited per project (200/60 s,
@@ -16,7 +16,7 @@ export interface DescopeClientOptions {
   baseUrl?: string;
   requestTimeoutMs: number;
   maxRetries: number;
-  /** Fixed budgets for user search and audit; for management, the ceiling the adaptive pace may reach. */
+  /** Budgets for user search and audit (a 429 lowers them); for management, the ceiling its pace may reach. */
   requestsPerMinute: Record<Bucket, number>;
   maxConnections: number;
   /** Multiplies every wait (backoff, Retry-After, rate windows); 1 in production, smaller in tests. */
@@ -149,12 +149,12 @@ export class DescopeClient {
     const scale = options.timeScale ?? 1;
     this.sleep = (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms * scale)));
     const scaledNow = (): number => Date.now() / scale;
-    const budget = (bucket: Bucket): RateBudget => new RateBudget(bucket, options.requestsPerMinute[bucket], scaledNow, this.sleep);
-    const { management } = options.requestsPerMinute;
+    const pace = (bucket: Bucket, limits: PaceLimits): Pace => new Pace(bucket, limits, scaledNow, this.sleep);
+    const perMinute = options.requestsPerMinute;
     this.paces = {
-      userSearch: budget("userSearch"),
-      audit: budget("audit"),
-      management: new AdaptivePace("management", management, scaledNow, this.sleep),
+      userSearch: pace("userSearch", budgetLimits(perMinute.userSearch)),
+      audit: pace("audit", budgetLimits(perMinute.audit)),
+      management: pace("management", perIpLimits(perMinute.management)),
     };
     this.stats = { userSearch: zeroStats(), audit: zeroStats(), management: zeroStats() };
     this.headers = {

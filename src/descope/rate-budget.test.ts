@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { RateLimiter } from "../../integration_tests/emulator/rate-limiter.js";
-import { AdaptivePace, RateBudget, WINDOW_SAFETY_FACTOR } from "./rate-budget.js";
+import { budgetLimits, Pace, type PaceLimits, perIpLimits, WINDOW_SAFETY_FACTOR } from "./rate-budget.js";
 
 /** A clock that only moves when the budget sleeps, so pacing is checked exactly and instantly. */
 function fakeClock() {
@@ -41,11 +41,11 @@ function virtualTime() {
  */
 async function simulate(
   limit: { limit: number; windowMs: number },
-  options: { minutes: number; workers?: number; latencyMs?: number; ceilingPerMinute?: number; othersPerMinute?: number },
+  options: { minutes: number; workers?: number; latencyMs?: number; paceLimits?: PaceLimits; othersPerMinute?: number },
 ) {
   const time = virtualTime();
   const limiter = new RateLimiter({ management: limit, userSearch: limit, audit: limit }, time.now);
-  const pace = new AdaptivePace("management", options.ceilingPerMinute ?? 6_000, time.now, time.sleep);
+  const pace = new Pace("management", options.paceLimits ?? perIpLimits(6_000), time.now, time.sleep);
   const endMs = options.minutes * 60_000;
   const admittedAt: number[] = [];
   let requests = 0;
@@ -83,10 +83,10 @@ async function simulate(
   return { requests, rateLimited, steadyPerMinute, acceptedBy, pace };
 }
 
-describe("RateBudget", () => {
+describe("a budget we set ourselves (user search, audit)", () => {
   it("lets `limit` requests through per sliding (widened) minute and makes the next one wait for the window", async () => {
     const clock = fakeClock();
-    const budget = new RateBudget("audit", 10, clock.now, clock.sleep);
+    const budget = new Pace("audit", budgetLimits(10), clock.now, clock.sleep);
     const sentAt: number[] = [];
     for (let i = 0; i < 25; i++) sentAt.push((await budget.take()).sentAtMs);
     expect(sentAt.slice(0, 10).every((t) => t === 0)).toBe(true);
@@ -96,14 +96,22 @@ describe("RateBudget", () => {
 
   it("holds every request after a 429 until the server's retry time", async () => {
     const clock = fakeClock();
-    const budget = new RateBudget("management", 100, clock.now, clock.sleep);
+    const budget = new Pace("userSearch", budgetLimits(150), clock.now, clock.sleep);
     budget.answered(await budget.take(), { retryAfterS: 5 });
     await budget.take();
     expect(clock.now()).toBe(5_000);
   });
+
+  it("a budget above what Descope allows (another tier; the customer's app using more than its share) gives way after a 429", async () => {
+    const run = await simulate({ limit: 100, windowMs: 60_000 }, { minutes: 30, paceLimits: budgetLimits(150) });
+    // Held at 150 it would meet a 429 burst (every request in flight) in every window: 11% of its requests.
+    expect(run.rateLimited / run.requests).toBeLessThan(0.02);
+    expect(run.steadyPerMinute).toBeLessThanOrEqual(100);
+    expect(run.steadyPerMinute).toBeGreaterThan(0.85 * 100);
+  });
 });
 
-describe("AdaptivePace finds a per-IP limit nobody told it, with under 2% of requests answered 429", () => {
+describe("the management pace finds a per-IP limit nobody told it, with under 2% of requests answered 429", () => {
   it("the backend-SDK limit, 1000 requests / 10 s: past the plain limit within seconds, then at the ceiling without a 429", async () => {
     const run = await simulate({ limit: 1000, windowMs: 10_000 }, { minutes: 4 });
     expect(run.rateLimited).toBe(0);
@@ -145,14 +153,14 @@ describe("AdaptivePace finds a per-IP limit nobody told it, with under 2% of req
   });
 
   it("a ceiling configured above the backend-SDK limit: the 429's Retry-After points to the 10 s window", async () => {
-    const run = await simulate({ limit: 1000, windowMs: 10_000 }, { minutes: 10, ceilingPerMinute: 12_000 });
+    const run = await simulate({ limit: 1000, windowMs: 10_000 }, { minutes: 10, paceLimits: perIpLimits(12_000) });
     expect(run.rateLimited / run.requests).toBeLessThan(0.02);
     expect(run.steadyPerMinute).toBeGreaterThan(0.85 * 6_000);
     expect(run.steadyPerMinute).toBeLessThanOrEqual(6_000);
   });
 
   it("never goes past a configured ceiling, and holds it from the start when it is below 100/min", async () => {
-    const run = await simulate({ limit: 1000, windowMs: 10_000 }, { minutes: 3, ceilingPerMinute: 60 });
+    const run = await simulate({ limit: 1000, windowMs: 10_000 }, { minutes: 3, paceLimits: perIpLimits(60) });
     expect(run.pace.perMinute).toBeLessThanOrEqual(60);
     expect(run.acceptedBy(10)).toBe(0);
     expect(run.steadyPerMinute).toBeLessThanOrEqual(60);
