@@ -29,8 +29,8 @@ export interface UserScanOptions {
   concurrency: number;
   /**
    * The user-search budget's interval between requests (ms of our clock). With it, the scan reads only as many
-   * ranges at once as the measured latency needs to reach the budget (Little's law): no more requests split
-   * off than pay. Without it, always `concurrency`.
+   * ranges at once as the measured latency needs to reach the budget (Little's law), and when the budget is out of
+   * reach, only UNBUDGETED_RANGES: no more requests split off than pay. Without it, always `concurrency`.
    */
   requestIntervalMs?: number;
   log: { info(message: string): void; warn(message: string): void };
@@ -73,11 +73,19 @@ const WINDOW_FILL = 0.7;
 /** Descope's clock may run this far ahead of ours (edits get Descope's time). */
 const CLOCK_SKEW_S = 300;
 /**
- * A range holding more than this many pages of users splits off the rest of its span, to be read alongside; a
- * range may read as many pages ahead of delivery, so a range behind the head can be read through while the head
- * is delivered. Each range usually ends on a part-filled page, so smaller ranges cost more requests.
+ * While the budget is what limits the scan, a range holding more than this many pages of users splits off the
+ * rest of its span, to be read alongside; a range may read as many pages ahead of delivery, so a range behind
+ * the head can be read through while the head is delivered. Each range usually ends on a part-filled page, so
+ * smaller ranges cost more of the budget's requests. (When the budget is not the limit, ranges are one request
+ * each instead: see RangeScan.requestsScarce.)
  */
 const PAGES_PER_RANGE = 4;
+/**
+ * Ranges read at once when the budget is out of reach: one request being answered while the page of another is
+ * parsed and written keeps both ends busy; with a local backend (the benchmarks' emulator, 2 cores) a third
+ * measured no faster, only holding more pages (at 1000 users a page, that is the scan's memory).
+ */
+const UNBUDGETED_RANGES = 2;
 
 type ScanRange = SecondsRange & { seenUserIds: string[] };
 type SplitAfter = (ranges: ScanRange[]) => void;
@@ -121,7 +129,7 @@ export async function* scanUsers(client: DescopeClient, options: UserScanOptions
   ranges.push({ range: { fromS: tailFromS, seenUserIds: tailFromS === from.timeS ? from.seenUserIds : [] }, open: true });
 
   let position = from;
-  const limits = { maxInFlight: () => scan.rangesInFlight(), pagesAhead: PAGES_PER_RANGE };
+  const limits = { maxInFlight: () => scan.rangesInFlight(), pagesAhead: () => scan.pagesPerRange() };
   for await (const page of readRangesInOrder(ranges, (range, splitAfter) => scan.read(range, splitAfter), limits)) {
     tally.add(page.users);
     position = page.position;
@@ -148,14 +156,34 @@ class RangeScan {
   ) {}
 
   /**
-   * Enough ranges at once for the budget to be the limit: latency / interval. The latency is the fastest of the
-   * recent requests, since a request may also have waited for the budget.
+   * Enough ranges at once for the budget to be the limit: latency / interval (Little's law). The latency is the
+   * fastest of the recent requests, since a request may also have waited for the budget. When even
+   * `concurrency` ranges cannot reach the budget, more ranges do not make pages leave faster than this process
+   * writes them: UNBUDGETED_RANGES.
    */
   rangesInFlight(): number {
     const { concurrency, requestIntervalMs } = this.options;
     const latencyMs = this.search.recentLatencyMs();
     if (requestIntervalMs === undefined || latencyMs === undefined) return concurrency;
+    if (!this.requestsScarce()) return Math.min(concurrency, UNBUDGETED_RANGES);
     return Math.max(1, Math.min(concurrency, Math.ceil(latencyMs / requestIntervalMs)));
+  }
+
+  /**
+   * Whether requests are what limits the scan: the budget can be reached within `concurrency` (or is unknown).
+   * Then a range spans PAGES_PER_RANGE pages, since each range's part-filled last page costs a budgeted request.
+   * Otherwise a request costs only its latency, and a range is one request's worth of users: a range behind the
+   * head then holds one page while it waits, not PAGES_PER_RANGE (with 1000-user pages, that is what memory is).
+   */
+  private requestsScarce(): boolean {
+    const { concurrency, requestIntervalMs } = this.options;
+    const latencyMs = this.search.recentLatencyMs();
+    return requestIntervalMs === undefined || latencyMs === undefined || Math.ceil(latencyMs / requestIntervalMs) <= concurrency;
+  }
+
+  /** Pages a range may read ahead of delivery: its size, so a range behind the head can be read through. */
+  pagesPerRange(): number {
+    return this.requestsScarce() ? PAGES_PER_RANGE : 1;
   }
 
   async *read(range: ScanRange, splitAfter: SplitAfter): AsyncGenerator<ScanPage> {
@@ -332,15 +360,15 @@ class RangeScan {
   }
 
   /**
-   * A closed range whose first answer reveals more than PAGES_PER_RANGE pages of users keeps the start of its
-   * rest and hands the remainder, cut into pieces of about that size by time, to be read alongside it.
-   * Returns the range's new end. Only worth it when ranges are read concurrently (each range costs a
-   * part-filled last page).
+   * A closed range whose first answer reveals more users than a range should hold (pagesPerRange pages; a
+   * little under one page, so one request reads it, when requests are not scarce) keeps the start of its rest
+   * and hands the remainder, cut into pieces of about that size by time, to be read alongside it. Returns the
+   * range's new end. Only worth it when ranges are read concurrently (each range costs a part-filled last page).
    */
   private splitRest(rest: SecondsRange, page: UserSearchPage, splitAfter: SplitAfter): number | undefined {
     const { toS } = rest;
     const remaining = (page.total ?? 0) - page.sent.length;
-    const perRange = PAGES_PER_RANGE * this.search.pageSize;
+    const perRange = Math.floor((this.requestsScarce() ? PAGES_PER_RANGE : WINDOW_FILL) * this.search.pageSize);
     if (this.rangesInFlight() <= 1 || toS === undefined || remaining <= perRange || toS <= rest.fromS) return toS;
     const pieces = Math.min(Math.ceil(remaining / perRange), toS - rest.fromS + 1);
     const spanS = toS - rest.fromS + 1;

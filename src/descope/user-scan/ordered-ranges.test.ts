@@ -35,7 +35,7 @@ describe("readRangesInOrder", () => {
   it("delivers every page in range order while reading several ranges at once, never more than asked", async () => {
     const { read, stats } = counting();
     const ranges = [3, 5, 2, 4, 1].map((range) => ({ range, open: false }));
-    const pages = await collect(readRangesInOrder(ranges, read, { maxInFlight: () => 3, pagesAhead: 2 }), true);
+    const pages = await collect(readRangesInOrder(ranges, read, { maxInFlight: () => 3, pagesAhead: () => 2 }), true);
     expect(pages).toEqual(["3:0", "3:1", "3:2", "5:0", "5:1", "5:2", "5:3", "5:4", "2:0", "2:1", "4:0", "4:1", "4:2", "4:3", "1:0"]);
     expect(stats.maxReading).toBe(3);
   });
@@ -49,7 +49,7 @@ describe("readRangesInOrder", () => {
           { range: 1, open: true },
         ],
         read,
-        { maxInFlight: () => 4, pagesAhead: 20 },
+        { maxInFlight: () => 4, pagesAhead: () => 20 },
       ),
     );
     expect(pages.slice(-6)).toEqual(["2:0", "2:1", "3:0", "3:1", "3:2", "1:0"]);
@@ -61,7 +61,7 @@ describe("readRangesInOrder", () => {
     const pages: string[] = [];
     const ranges = [2, 4, 3].map((range) => ({ range, open: false }));
     await expect(async () => {
-      for await (const page of readRangesInOrder(ranges, read, { maxInFlight: () => 3, pagesAhead: 5 })) pages.push(page);
+      for await (const page of readRangesInOrder(ranges, read, { maxInFlight: () => 3, pagesAhead: () => 5 })) pages.push(page);
     }).rejects.toThrow("failed at 4:1");
     expect(pages).toEqual(["2:0", "2:1", "4:0"]);
   });
@@ -69,7 +69,7 @@ describe("readRangesInOrder", () => {
   it("keeps at most maxInFlight × pagesAhead pages waiting for a consumer that does not take them", async () => {
     const { read, stats } = counting();
     const ranges = Array.from({ length: 20 }, () => ({ range: 3, open: false }));
-    const iterator = readRangesInOrder(ranges, read, { maxInFlight: () => 2, pagesAhead: 2 })[Symbol.asyncIterator]();
+    const iterator = readRangesInOrder(ranges, read, { maxInFlight: () => 2, pagesAhead: () => 2 })[Symbol.asyncIterator]();
     await iterator.next();
     for (let i = 0; i < 30; i++) await tick();
     // The head range (which delivered one page) plus ranges that filled up: 2 × 2 pages waiting at most.
@@ -89,7 +89,24 @@ describe("readRangesInOrder when a later range splits", () => {
       for (let i = 0; i < 3; i++) yield `${range}:${i}`;
     };
     const ranges = ["A", "B", "C", "D", "E"].map((range) => ({ range, open: false }));
-    const pages = await collect(readRangesInOrder(ranges, read, { maxInFlight: () => 2, pagesAhead: 2 }), true);
+    const pages = await collect(readRangesInOrder(ranges, read, { maxInFlight: () => 2, pagesAhead: () => 2 }), true);
     expect(pages.filter((page) => page.endsWith(":0"))).toEqual(["A:0", "B:0", "B2:0", "C:0", "D:0", "E:0"]);
+  });
+});
+
+describe("readRangesInOrder's limits", () => {
+  it("are asked again as the read goes: after pagesAhead drops, fewer ranges start for a consumer that stopped", async () => {
+    const startedWhen = async (dropTo: number): Promise<number> => {
+      const { read, stats } = counting();
+      let pagesAhead = 4;
+      const ranges = Array.from({ length: 20 }, () => ({ range: 4, open: false }));
+      const iterator = readRangesInOrder(ranges, read, { maxInFlight: () => 2, pagesAhead: () => pagesAhead })[Symbol.asyncIterator]();
+      await iterator.next();
+      pagesAhead = dropTo;
+      for (let i = 0; i < 40; i++) await tick();
+      await iterator.return?.(undefined);
+      return stats.started.length;
+    };
+    expect(await startedWhen(1)).toBeLessThan(await startedWhen(4));
   });
 });

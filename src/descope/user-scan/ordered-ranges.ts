@@ -3,9 +3,10 @@
  * after any page still means "everything before this is delivered". At most `maxInFlight` ranges are being read
  * at once; a range that has read `pagesAhead` pages the consumer has not taken yet pauses and frees its slot for
  * a later range, until `maxInFlight × pagesAhead` pages wait in all (memory stays bounded, and a long range
- * at the head does not stall the others). A running range may split off the rest of its span as new ranges
- * placed right after it (it learns its size from its first answer); an `open` range (one that can still gain
- * users) runs only once it is first in line.
+ * at the head does not stall the others). Both limits are asked again whenever a range starts or pauses, so the
+ * caller may tighten them as it learns what pays. A running range may split off the rest of its span as new
+ * ranges placed right after it (it learns its size from its first answer); an `open` range (one that can still
+ * gain users) runs only once it is first in line.
  */
 export interface OrderedRange<R> {
   range: R;
@@ -31,14 +32,14 @@ class RangeTask<R, P> {
   ) {}
 
   /** `idle` is told whenever this range stops using its slot (paused or finished). */
-  async run(pages: AsyncIterable<P>, pagesAhead: number, cancelled: () => boolean, idle: () => void): Promise<void> {
+  async run(pages: AsyncIterable<P>, pagesAhead: () => number, cancelled: () => boolean, idle: () => void): Promise<void> {
     this.started = true;
     try {
       for await (const page of pages) {
         if (cancelled()) return;
         this.pages.push(page);
         this.wake();
-        while (this.pages.length >= pagesAhead && !cancelled()) {
+        while (this.pages.length >= Math.max(1, pagesAhead()) && !cancelled()) {
           this.waitingForRoom = true;
           idle();
           await new Promise<void>((resolve) => (this.wakeProducer = resolve));
@@ -86,18 +87,19 @@ class RangeTask<R, P> {
 export async function* readRangesInOrder<R, P>(
   ranges: OrderedRange<R>[],
   read: RangeReader<R, P>,
-  limits: { maxInFlight: () => number; pagesAhead: number },
+  limits: { maxInFlight: () => number; pagesAhead: () => number },
 ): AsyncGenerator<P> {
   const tasks = ranges.map((entry) => new RangeTask<R, P>(entry.range, entry.open));
   let cancelled = false;
   const startReady = (): void => {
     const maxInFlight = Math.max(1, limits.maxInFlight());
+    const pagesAhead = Math.max(1, limits.pagesAhead());
     let reading = tasks.filter((task) => task.reading).length;
     const waiting = tasks.reduce((sum, task) => sum + task.pages.length, 0);
     for (const [position, task] of tasks.entries()) {
       // The head always runs: ranges split off later may put an unread range ahead of ranges with pages waiting.
       const head = position === 0;
-      if (!head && (reading >= maxInFlight || waiting >= maxInFlight * limits.pagesAhead)) return;
+      if (!head && (reading >= maxInFlight || waiting >= maxInFlight * pagesAhead)) return;
       if (task.started) continue;
       if (task.open && !head) return;
       const splitAfter = (split: R[]) => {

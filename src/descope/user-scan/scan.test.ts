@@ -291,3 +291,48 @@ describe("concurrent ranges", () => {
     expect(maxInFlight).toBeLessThanOrEqual(4);
   });
 });
+
+describe("how much a scan holds when the budget is not the limit (pacing off)", () => {
+  const options = (): UserScanOptions => ({
+    path: "/v2/mgmt/user/search",
+    filter: {},
+    timeField: "modifiedTime",
+    from: { timeS: 0, seenUserIds: [] },
+    pageSize: 50,
+    concurrency: 4,
+    // A budget far beyond what 4 requests at the emulator's latency can use: requests are not scarce.
+    requestIntervalMs: 0.001,
+    log: { info() {}, warn() {} },
+  });
+  const pageRequests = (emu: Emulator) => searchBodies(emu).filter((body) => body.limit === 50).length;
+
+  it("ranges are one request each, so a consumer that stops taking pages leaves about one page per range waiting", async () => {
+    const emu = await emulated({ users: 3000, seed: 18, latencyMs: 2 });
+    const iterator = scanUsers(client!, options())[Symbol.asyncIterator]();
+    expect((await iterator.next()).done).toBe(false);
+    const atFirstPage = pageRequests(emu);
+    // Time for every range allowed to run to fill up (an upper bound: a slow machine only reads less).
+    for (let i = 0; i < 40; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    // At most `concurrency` × 1 page waits, plus the head's next page; 4 pages a range would let about 16 wait.
+    expect(pageRequests(emu) - atFirstPage).toBeLessThanOrEqual(4 + 1);
+    await iterator.return?.(undefined);
+  });
+
+  it("reads two ranges at once, not all `concurrency`: more would not make pages leave faster, only wait in memory", async () => {
+    const emu = await emulated({ users: 3000, seed: 18, latencyMs: 2 });
+    let inFlight = 0;
+    let maxInFlight = 0;
+    emu.onRequest(async (request) => {
+      if (request.path !== "/v2/mgmt/user/search") return;
+      maxInFlight = Math.max(maxInFlight, ++inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      inFlight--;
+    });
+    const ids: string[] = [];
+    for await (const page of scanUsers(client!, options())) ids.push(...page.users.map((user) => user.userId));
+    expect(sortedIds(ids)).toEqual(regularIds(emu));
+    // Two ranges, plus the head when a split-off range lands ahead of them (the head always runs).
+    expect(maxInFlight).toBeGreaterThan(1);
+    expect(maxInFlight).toBeLessThanOrEqual(3);
+  });
+});
