@@ -1,5 +1,5 @@
 /**
- * `npm run demo [-- --singer]`: a first run with no Descope account, in about a minute. Starts the emulator,
+ * `npm run demo [-- --singer]`: a first run with no Descope account, in seconds. Starts the emulator,
  * discovers the catalog and reads every stream with the built connector exactly as a host would (or with the
  * Singer tap, `--singer`), showing each stream's progress as it happens, then a sample of the messages, a
  * per-stream summary, and the commands that run the same against a real project.
