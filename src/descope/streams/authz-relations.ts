@@ -5,10 +5,11 @@ import { chunk, mapConcurrentOrdered } from "../../cdk/concurrency.js";
 import { loadSchema } from "../schemas.js";
 import { syntheticId } from "../../cdk/synthetic-id.js";
 import { scanAllUsers } from "../user-scan/index.js";
-import type { DeclaredException } from "../outcomes.js";
 import { fetchList } from "./list-endpoint.js";
 import { FEATURE_NOT_USED, orFeatureNotUsed } from "./optional-feature.js";
 
+/** `POST /v1/mgmt/authz/re/targets {targets}` → `{relations}`. */
+const RELATIONS = { method: "POST", path: "/v1/mgmt/authz/re/targets", field: "relations" } as const;
 /** The SDKs send up to 100 targets per call in their examples; Descope documents no maximum. */
 const TARGETS_PER_CALL = 100;
 
@@ -50,7 +51,7 @@ async function* readRelations(
 ): AsyncGenerator<JsonObject, EmptyAnswer | undefined> {
   const first = await batches.next();
   if (first.done) return undefined;
-  const firstRelations = await fetchRelations(client, first.value, FEATURE_NOT_USED);
+  const firstRelations = await fetchList(client, { ...RELATIONS, body: { targets: first.value }, exceptions: FEATURE_NOT_USED });
   if (firstRelations instanceof EmptyAnswer) {
     await batches.return(undefined);
     return firstRelations;
@@ -61,10 +62,8 @@ async function* readRelations(
   return undefined;
 }
 
-function fetchRelations(client: DescopeClient, userIds: string[]): Promise<JsonObject[]>;
-function fetchRelations(client: DescopeClient, userIds: string[], exceptions: readonly DeclaredException[]): Promise<JsonObject[] | EmptyAnswer>;
-function fetchRelations(client: DescopeClient, userIds: string[], exceptions?: readonly DeclaredException[]): Promise<JsonObject[] | EmptyAnswer> {
-  return fetchList(client, { method: "POST", path: "/v1/mgmt/authz/re/targets", field: "relations", body: { targets: userIds }, exceptions });
+function fetchRelations(client: DescopeClient, userIds: string[]): Promise<JsonObject[]> {
+  return fetchList(client, { ...RELATIONS, body: { targets: userIds } });
 }
 
 /** A hash over every field, with keys sorted at every depth, so the same relation always gets the same key. */

@@ -162,11 +162,11 @@ class RangeScan {
    * writes them: UNBUDGETED_RANGES.
    */
   rangesInFlight(): number {
-    const { concurrency, requestIntervalMs } = this.options;
-    const latencyMs = this.search.recentLatencyMs();
-    if (requestIntervalMs === undefined || latencyMs === undefined) return concurrency;
-    if (!this.requestsScarce()) return Math.min(concurrency, UNBUDGETED_RANGES);
-    return Math.max(1, Math.min(concurrency, Math.ceil(latencyMs / requestIntervalMs)));
+    const { concurrency } = this.options;
+    const needed = this.rangesToReachBudget();
+    if (needed === undefined) return concurrency;
+    if (needed > concurrency) return Math.min(concurrency, UNBUDGETED_RANGES);
+    return Math.max(1, needed);
   }
 
   /**
@@ -176,9 +176,15 @@ class RangeScan {
    * head then holds one page while it waits, not PAGES_PER_RANGE (with 1000-user pages, that is what memory is).
    */
   private requestsScarce(): boolean {
-    const { concurrency, requestIntervalMs } = this.options;
+    const needed = this.rangesToReachBudget();
+    return needed === undefined || needed <= this.options.concurrency;
+  }
+
+  /** Ranges read at once that reach the budget, latency / interval (Little's law); unknown without either. */
+  private rangesToReachBudget(): number | undefined {
+    const { requestIntervalMs } = this.options;
     const latencyMs = this.search.recentLatencyMs();
-    return requestIntervalMs === undefined || latencyMs === undefined || Math.ceil(latencyMs / requestIntervalMs) <= concurrency;
+    return requestIntervalMs === undefined || latencyMs === undefined ? undefined : Math.ceil(latencyMs / requestIntervalMs);
   }
 
   /** Pages a range may read ahead of delivery: its size, so a range behind the head can be read through. */
