@@ -5,8 +5,8 @@
  * instead of resolving a few hundred modules. Whitespace is squeezed but names are kept, so stack traces still
  * name functions; source maps sit beside (node --enable-source-maps maps them back to src/).
  * dist/bin/*.js still find schemas/, vendor/ and package.json by walking up to the package root.
- * Start-up: spec loads neither yargs nor ajv nor undici; they are chunks loaded on the first use (src/cdk/runner.ts,
- * src/cdk/json-schema.ts, the Descope client).
+ * Start-up: spec loads neither ajv nor undici; they are chunks loaded on the first use (src/cdk/json-schema.ts, the
+ * Descope client).
  * What ships is the bundles: tsc's per-module output in dist/src only proves the build config compiles, so it is
  * removed afterwards, with any file an earlier build left there (tests and their helpers never reach dist).
  */

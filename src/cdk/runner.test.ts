@@ -169,6 +169,27 @@ describe("runAirbyte spec, check and discover", () => {
     expect(messages.map((m) => m.type)).toEqual(["SPEC"]);
   });
 
+  it("takes --option=value as well as --option value, and names a missing option or command as a config_error", async () => {
+    const equalsForm = await run(fakeSource([numbers]), (f) => ["read", `--config=${f.config}`, `--catalog=${f.catalog}`, "--log-level", "info"], {
+      config: { api_key: SECRET },
+      catalog: catalog(["numbers", "full_refresh"]),
+    });
+    expect(equalsForm.exitCode).toBe(0);
+    expect(ofType(equalsForm.messages, "RECORD")).toHaveLength(5);
+    const errors = (messages: AirbyteMessage[]) => ofType(messages, "TRACE").map((m) => (m.trace.type === "ERROR" ? m.trace.error : m.trace));
+    for (const [argv, problem] of [
+      [["read", "--config", "c.json"], /^Missing required argument: catalog\. Usage: spec \| check --config FILE/],
+      [["check"], /^Missing required argument: config\./],
+      [["discover", "--config"], /^Missing required argument: config\./],
+      [[], /^No command given\./],
+      [["sync", "--config", "c.json"], /^Unknown command "sync"/],
+    ] as const) {
+      const { exitCode, messages } = await run(fakeSource([]), () => [...argv], {});
+      expect(exitCode, argv.join(" ")).toBe(1);
+      expect(errors(messages)).toEqual([expect.objectContaining({ failure_type: "config_error", message: expect.stringMatching(problem) })]);
+    }
+  });
+
   it("check answers FAILED with exit 0 for a config error and never echoes the secret", async () => {
     const source = fakeSource([], async () => {
       throw configError(`the key ${SECRET} was rejected`);
