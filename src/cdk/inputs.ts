@@ -1,9 +1,8 @@
 import { readFileSync } from "node:fs";
 import type { ErrorObject } from "ajv";
 import { configError } from "./errors.js";
-import { newAjv } from "./json-schema.js";
+import { protocolDefinition, validatorFor } from "./json-schema.js";
 import type { ConfiguredAirbyteCatalog, JsonObject, JsonSchema } from "./protocol.js";
-import { protocolValidator } from "./protocol-schema.js";
 import { secretValues, type Redactor } from "./redact.js";
 
 /** Reads a JSON input file; every failure names the file so the user knows which one to fix. */
@@ -94,7 +93,7 @@ function allowsNull(schema: JsonSchema | undefined): boolean {
  * object is not modified: input files are read-only, and so are their parsed values.
  */
 export async function validateConfig<Config>(connectionSpecification: JsonSchema, raw: unknown, path: string): Promise<Config> {
-  const validate = (await newAjv({ strict: false, allErrors: true, useDefaults: true })).compile(connectionSpecification);
+  const validate = await validatorFor(connectionSpecification, "fill-defaults");
   const config = structuredClone(withoutNulls(connectionSpecification, raw ?? {}));
   if (!validate(config)) throw configError(describeSchemaErrors(validate.errors, path, "config"));
   return config as Config;
@@ -126,7 +125,7 @@ function withoutNullOptionals(catalog: unknown): unknown {
 
 export async function parseCatalog(raw: unknown, path: string): Promise<ConfiguredAirbyteCatalog> {
   const catalog = withoutNullOptionals(raw);
-  const validate = await protocolValidator("ConfiguredAirbyteCatalog");
+  const validate = await validatorFor(protocolDefinition("ConfiguredAirbyteCatalog"), "check-only");
   if (!validate(catalog)) throw configError(describeSchemaErrors(validate.errors, path, "catalog"));
   return catalog as ConfiguredAirbyteCatalog;
 }
@@ -195,7 +194,7 @@ export async function validatedStreamState(
   where: { path: string; fieldPrefix?: string; note?: string },
 ): Promise<JsonObject | undefined> {
   if (state === undefined || !stateSchema) return state;
-  const validate = (await newAjv({ strict: false, allErrors: true }, { formats: false })).compile(stateSchema);
+  const validate = await validatorFor(stateSchema, "check-only");
   const stated = withoutNulls(stateSchema, state) as JsonObject;
   if (validate(stated)) return stated;
   const errors = (validate.errors ?? []).map((error) => ({ ...error, instancePath: `${where.fieldPrefix ?? ""}${error.instancePath}` }));

@@ -1,13 +1,12 @@
 import { readFileSync } from "node:fs";
 import type { Ajv, ValidateFunction } from "ajv";
 import { join } from "node:path";
-import { newAjv } from "./json-schema.js";
 import { packageRoot } from "./package-root.js";
 
-/** The official protocol schema, vendored with its license; loaded lazily since only `read` inputs need it. */
+/** The official protocol schema, vendored with its license; read only when an ajv is made (src/cdk/json-schema.ts). */
 const SCHEMA_PATH = join(packageRoot(import.meta.url), "vendor", "airbyte-protocol", "airbyte_protocol.json");
 
-/** Registers the Airbyte protocol schema with an ajv, under the name `addressOf` refers to. */
+/** Registers the Airbyte protocol schema with an ajv as "airbyte", the name `protocolDefinition` refers to. */
 export function addProtocolSchema(ajv: Ajv): Ajv {
   return ajv.addSchema(JSON.parse(readFileSync(SCHEMA_PATH, "utf8")), "airbyte");
 }
@@ -17,12 +16,4 @@ export function definitionValidator(ajv: Ajv, definition: string): ValidateFunct
   const validate = ajv.getSchema(`airbyte#/definitions/${definition}`);
   if (!validate) throw new Error(`No definition ${definition} in the Airbyte protocol schema`);
   return validate;
-}
-
-let protocolAjv: Promise<Ajv> | undefined;
-
-/** A validator for one definition of the Airbyte protocol schema, e.g. "ConfiguredAirbyteCatalog". */
-export async function protocolValidator(definition: string): Promise<ValidateFunction> {
-  protocolAjv ??= newAjv({ strict: false, allErrors: true }).then(addProtocolSchema);
-  return definitionValidator(await protocolAjv, definition);
 }
