@@ -81,11 +81,14 @@ const CLOCK_SKEW_S = 300;
  */
 const PAGES_PER_RANGE = 4;
 /**
- * Ranges read at once when the budget is out of reach: one request being answered while the page of another is
- * parsed and written keeps both ends busy; with a local backend (the benchmarks' emulator, 2 cores) a third
- * measured no faster, only holding more pages (at 1000 users a page, that is the scan's memory).
+ * Ranges read at once when the budget is out of reach: one, as the floor reads (bench/floor.mjs). Its next
+ * request goes out as soon as a page is parsed, while that page is written, so both ends stay busy. Two ranges
+ * measured 1.2–1.4 × faster against a local backend (the benchmarks' emulator), but the page that waits for the
+ * head outlives V8's young generation: at a million users the old generation grew to 1.3 × the floor's peak RSS
+ * (BENCHMARKS.md). Against Descope the budget is out of reach only when it is set far above Descope's limits
+ * (or pacing is off, as in the benchmarks), so this case is bound by this process, not by requests.
  */
-const UNBUDGETED_RANGES = 2;
+const UNBUDGETED_RANGES = 1;
 
 type ScanRange = SecondsRange & { seenUserIds: string[] };
 type SplitAfter = (ranges: ScanRange[]) => void;
@@ -109,9 +112,10 @@ type SplitAfter = (ranges: ScanRange[]) => void;
  * get Descope's current time). They are split into ranges read concurrently, each with the same logic, and
  * delivered in order; the open tail is read last, alone, so it meets every user moved there meanwhile.
  *
- * A full read checks itself against Descope's `total`: counted before and after (the second count followed by
- * one more look at the tail, so everyone it counted is delivered), every user present at both ends must have
- * come. A shortfall no concurrent change explains stops the stream instead of finishing with users missing.
+ * A full read checks itself against Descope's `total`: counted as it starts and after the closed past (the
+ * second count followed by a look at the open tail, so everyone it counted is delivered), every user present at
+ * both counts must have come. A shortfall no concurrent change explains stops the stream instead of finishing
+ * with users missing.
  */
 export async function* scanUsers(client: DescopeClient, options: UserScanOptions): AsyncGenerator<ScanPage> {
   const search = new UserSearch(client, options.path, options.filter, options.timeField, options.pageSize);
@@ -119,14 +123,23 @@ export async function* scanUsers(client: DescopeClient, options: UserScanOptions
   const { from } = options;
   const fullRead = from.timeS === 0 && from.seenUserIds.length === 0;
   const tally = new DeliveryTally(search, closedUntilS);
-  const totalAtStart = fullRead ? await search.count() : undefined;
-  if (totalAtStart !== undefined) options.onTotal?.(totalAtStart);
+  // The start count may be taken at any moment of the read before the end count (DeliveryTally.check), so it goes
+  // out beside the first page instead of ahead of it.
+  const countedAtStart = fullRead
+    ? settled(
+        search.count().then((total) => {
+          if (total !== undefined) options.onTotal?.(total);
+          return total;
+        }),
+      )
+    : undefined;
   const scan = new RangeScan(search, options, fullRead ? undefined : options.onTotal);
 
   const ranges: OrderedRange<ScanRange>[] = [];
   if (from.timeS <= closedUntilS) ranges.push({ range: { fromS: from.timeS, toS: closedUntilS, seenUserIds: from.seenUserIds }, open: false });
+  // A full read's look after its end count reads the open tail anyway, so only an incremental read has it as a range.
   const tailFromS = Math.max(from.timeS, closedUntilS + 1);
-  ranges.push({ range: { fromS: tailFromS, seenUserIds: tailFromS === from.timeS ? from.seenUserIds : [] }, open: true });
+  if (!fullRead) ranges.push({ range: { fromS: tailFromS, seenUserIds: tailFromS === from.timeS ? from.seenUserIds : [] }, open: true });
 
   let position = from;
   const limits = { maxInFlight: () => scan.rangesInFlight(), pagesAhead: () => scan.pagesPerRange() };
@@ -135,7 +148,8 @@ export async function* scanUsers(client: DescopeClient, options: UserScanOptions
     position = page.position;
     yield page;
   }
-  if (fullRead) {
+  if (countedAtStart) {
+    const totalAtStart = await countedAtStart();
     const totalAtEnd = await search.count();
     for await (const page of scan.read({ fromS: position.timeS, seenUserIds: position.seenUserIds }, () => {})) {
       tally.add(page.users);
@@ -144,6 +158,19 @@ export async function* scanUsers(client: DescopeClient, options: UserScanOptions
     tally.check(totalAtStart, totalAtEnd, options.report);
   }
   reportUsersWithoutTime(search, options.log);
+}
+
+/** A promise's outcome for later: a failure is rethrown by whoever asks, never left unhandled meanwhile. */
+function settled<T>(promise: Promise<T>): () => Promise<T> {
+  const outcome = promise.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
+  return async () => {
+    const result = await outcome;
+    if ("error" in result) throw result.error;
+    return result.value;
+  };
 }
 
 class RangeScan {
@@ -158,8 +185,7 @@ class RangeScan {
   /**
    * Enough ranges at once for the budget to be the limit: latency / interval (Little's law). The latency is the
    * fastest of the recent requests, since a request may also have waited for the budget. When even
-   * `concurrency` ranges cannot reach the budget, more ranges do not make pages leave faster than this process
-   * writes them: UNBUDGETED_RANGES.
+   * `concurrency` ranges cannot reach the budget, this process is the limit: UNBUDGETED_RANGES.
    */
   rangesInFlight(): number {
     const { concurrency } = this.options;
@@ -408,7 +434,9 @@ class DeliveryTally {
   /**
    * Every user present at both counts must have been delivered. Users deleted during the read lower the end
    * count, users created raise it (and are delivered: the scan and the look after the end count reach them), so
-   * at least min(start, end) users must have come. At most `settled + changed` distinct users did.
+   * at least min(start, end) users must have come. At most `settled + changed` distinct users did. The argument
+   * holds for a start count taken at any moment of the read before the end count: users created before it are
+   * counted and delivered, users deleted before it are not counted.
    */
   check(totalAtStart: number | undefined, totalAtEnd: number | undefined, report: ((detail: string) => void) | undefined): void {
     const changed = this.changedDuringRead.size;
