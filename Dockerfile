@@ -47,5 +47,5 @@ ENV NODE_ENV=production \
 ENTRYPOINT ["node", "/airbyte/integration_code/dist/bin/source-descope.js"]
 # Must equal metadata.yaml data.dockerRepository / data.dockerImageTag (CAT test_image_labels).
 LABEL io.airbyte.name=airbyte/source-descope \
-      io.airbyte.version=0.2.1
+      io.airbyte.version=0.2.2
 USER airbyte

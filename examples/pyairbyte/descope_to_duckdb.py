@@ -15,7 +15,7 @@ import airbyte as ab
 
 source = ab.get_source(
     "source-descope",
-    # The Node executable, found on PATH. Use docker_image="airbyte/source-descope:0.2.0" instead to run the image.
+    # The Node executable, found on PATH. Use docker_image="airbyte/source-descope:0.2.2" instead to run the image.
     local_executable="source-descope",
     config={
         "project_id": ab.get_secret("DESCOPE_PROJECT_ID"),

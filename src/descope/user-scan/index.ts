@@ -175,6 +175,8 @@ function settled<T>(promise: Promise<T>): () => Promise<T> {
 
 class RangeScan {
   private mode: "undecided" | "sorted" | "windows" = "undecided";
+  /** The first page, fetched by the order check, until the anchor walk takes it. */
+  private orderCheckPage: UserSearchPage | undefined;
 
   constructor(
     private readonly search: UserSearch,
@@ -219,8 +221,8 @@ class RangeScan {
   }
 
   async *read(range: ScanRange, splitAfter: SplitAfter): AsyncGenerator<ScanPage> {
-    const first = this.mode === "undecided" ? await this.decideOrder(range) : undefined;
-    if (this.mode === "sorted") yield* this.byAnchor(range, splitAfter, first);
+    if (this.mode === "undecided") this.orderCheckPage = await this.decideOrder(range);
+    if (this.mode === "sorted") yield* this.byAnchor(range, splitAfter);
     else yield* this.byWindows(range, splitAfter);
   }
 
@@ -264,14 +266,16 @@ class RangeScan {
     return before === undefined || before === page.sent.filter((user) => this.search.timeOf(user) < lastS).length;
   }
 
-  /** The anchor walk over one range; `first` is its first page when the order check already fetched it. */
-  private async *byAnchor(range: ScanRange, splitAfter: SplitAfter, first: UserSearchPage | undefined): AsyncGenerator<ScanPage> {
+  /** The anchor walk over one range; the order check's page, when it fetched one, is the walk's first. */
+  private async *byAnchor(range: ScanRange, splitAfter: SplitAfter): AsyncGenerator<ScanPage> {
     const { search } = this;
     const timeOf = (user: DescopeUser) => search.timeOf(user);
     let anchorS = range.fromS;
     let toS = range.toS;
     let seen = new Set(range.seenUserIds);
-    let pending = first;
+    // Taken, not kept: a page a frame holds while the walk goes on is a page kept for the whole read.
+    let pending = this.orderCheckPage;
+    this.orderCheckPage = undefined;
     let sized = false;
     // A drained second that was still open may gain users until Descope's clock leaves it; the first page that
     // shows a later user proves it has, so that second is drained once more before the walk moves past it.

@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { startEmulator, type Emulator, type EmulatorOptions } from "../../../integration_tests/emulator/index.js";
 import { DescopeClient } from "../client.js";
 import { scanUsers, type ScanPage, type ScanPosition, type UserScanOptions } from "./index.js";
@@ -365,6 +367,24 @@ describe("how much a scan holds when the budget is not the limit (pacing off)", 
     // At most `concurrency` × 1 page waits, plus the head's next page; 4 pages a range would let about 16 wait.
     expect(pageRequests(emu) - atFirstPage).toBeLessThanOrEqual(4 + 1);
     await iterator.return?.(undefined);
+  });
+
+  it("keeps no delivered page alive once the consumer has let go of it, the order check's first page included", async () => {
+    await emulated({ users: 600, seed: 18 });
+    setFlagsFromString("--expose-gc");
+    const collectGarbage = runInNewContext("gc") as () => void;
+    const delivered: WeakRef<object>[] = [];
+    let pages = 0;
+    for await (const page of scanUsers(client!, { ...options(), concurrency: 1 })) {
+      delivered.push(new WeakRef(page.users[0]!));
+      if (++pages < 8) continue;
+      collectGarbage();
+      // The last page is still this loop's; every earlier one must be gone.
+      expect(delivered.slice(0, -1).map((ref, index) => (ref.deref() === undefined ? undefined : index))).toEqual(
+        delivered.slice(0, -1).map(() => undefined),
+      );
+    }
+    expect(pages).toBeGreaterThan(8);
   });
 
   it("reads one range at a time, not all `concurrency`: more would only leave pages waiting in memory", async () => {
