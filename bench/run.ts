@@ -2,7 +2,7 @@
  * `npm run bench`: starts the emulator (its own process, 127.0.0.1) at each size, runs every scenario and prints
  * one table. Ratios compare runs made side by side in this one invocation; absolute times drift on shared
  * machines. Options: --only rate-floor,headroom,fan-out,throughput,startup,page-size (a subset, in that order
- * by default)   --sizes 100000,1000000 (throughput)   --reps 2 (throughput)
+ * by default)   --sizes 100000,1000000 (throughput)   --reps 5 (throughput)
  */
 import { cpus, totalmem } from "node:os";
 import { parseArgs } from "node:util";
@@ -17,7 +17,7 @@ const { values } = parseArgs({
   options: {
     only: { type: "string" },
     sizes: { type: "string", default: "100000,1000000" },
-    reps: { type: "string", default: "2" },
+    reps: { type: "string", default: "5" },
   },
 });
 const sizes = values.sizes.split(",").map(Number);
