@@ -252,6 +252,14 @@ describe("edits during the scan", () => {
   });
 });
 
+/** Creates `count` users on the emulator as its `nth` user search arrives. */
+function createUsersAtSearch(nth: number, count: number): void {
+  let searches = 0;
+  emulator!.onRequest((request) => {
+    if (request.path === "/v2/mgmt/user/search" && ++searches === nth) for (let i = 0; i < count; i++) emulator!.store.createUser();
+  });
+}
+
 describe("the full read checks itself against the search total", () => {
   it("a backend that silently leaves users out of its pages fails the scan loudly", async () => {
     await emulated({ users: 600, dropUsersFromPages: 40, seed: 16 });
@@ -262,11 +270,8 @@ describe("the full read checks itself against the search total", () => {
   });
 
   it("users created during the read are explained by the end count, not an error", async () => {
-    const emu = await emulated({ users: 400, seed: 17 });
-    let searches = 0;
-    emu.onRequest((request) => {
-      if (request.path === "/v2/mgmt/user/search" && ++searches === 4) for (let i = 0; i < 3; i++) emu.store.createUser();
-    });
+    await emulated({ users: 400, seed: 17 });
+    createUsersAtSearch(4, 3);
     const run = await scan();
     expect(run.error).toBeUndefined();
     expect(run.reports).toEqual(["search total 400 at start / 403 at end; 403 users delivered (3 changed or created during the read)"]);
@@ -274,10 +279,7 @@ describe("the full read checks itself against the search total", () => {
 
   it("users created while the start count is on its way are counted and delivered", async () => {
     const emu = await emulated({ users: 400, seed: 17 });
-    let searches = 0;
-    emu.onRequest((request) => {
-      if (request.path === "/v2/mgmt/user/search" && ++searches === 1) for (let i = 0; i < 2; i++) emu.store.createUser();
-    });
+    createUsersAtSearch(1, 2);
     const run = await scan();
     expect(run.error).toBeUndefined();
     expect(sortedIds(run.ids)).toEqual(regularIds(emu));
@@ -286,22 +288,12 @@ describe("the full read checks itself against the search total", () => {
 
   it("a start count that fails fails the scan, even when the page sent beside it fails first (nothing left unhandled)", async () => {
     const emu = await emulated({ users: 300, seed: 17 });
-    emu.faults.add({
-      kind: "status",
-      status: 500,
-      body: { errorCode: "E000000", errorDescription: "down" },
-      match: "/v2/mgmt/user/search",
-      times: 1,
-    });
+    const failSearches = (times: number) =>
+      emu.faults.add({ kind: "status", status: 500, body: { errorDescription: "down" }, match: "/v2/mgmt/user/search", times });
+    failSearches(1);
     const countFailed = await scan();
     expect(countFailed.error?.message).toMatch(/HTTP 500/);
-    emu.faults.add({
-      kind: "status",
-      status: 500,
-      body: { errorCode: "E000000", errorDescription: "down" },
-      match: "/v2/mgmt/user/search",
-      times: 2,
-    });
+    failSearches(2);
     const bothFailed = await scan();
     expect(bothFailed.error?.message).toMatch(/HTTP 500/);
     expect(bothFailed.ids).toEqual([]);
