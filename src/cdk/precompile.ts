@@ -2,7 +2,8 @@
  * Generates a source's precompiled validators: ajv's standalone code for every schema a command validates (the
  * config spec, the configured catalog, each stream's state schema) as one module that needs no ajv compiler,
  * only ajv's small runtime helpers. A source's generator script writes it; its test regenerates it in memory and
- * fails when the committed file is out of date. Never loaded by a command itself (src/cdk/json-schema.ts uses it).
+ * fails when the committed file is out of date. Never loaded by a command: `validatorFor` (src/cdk/json-schema.ts)
+ * looks validators up in its output.
  */
 import type { JsonObject, JsonSchema } from "./protocol.js";
 import { newAjv, protocolDefinition, type SchemaUse, validatorKey } from "./json-schema.js";
@@ -39,11 +40,11 @@ export async function precompiledValidatorsModule(schemas: SchemaToPrecompile[],
   };
   const parts: string[] = [];
   for (const use of ["fill-defaults", "check-only"] as const) {
-    const keys = schemas.filter((entry) => entry.use === use).map((entry) => validatorKey(entry.schema, use));
-    if (keys.length === 0) continue;
+    const keys = new Map(schemas.filter((entry) => entry.use === use).map((entry) => [validatorKey(entry.schema, use), entry.schema]));
+    if (keys.size === 0) continue;
     const ajv = await newAjv(use, { code: { source: true, lines: true } });
-    for (const entry of schemas.filter((candidate) => candidate.use === use)) ajv.addSchema(entry.schema, validatorKey(entry.schema, use));
-    const code = standaloneCode.default(ajv, Object.fromEntries(keys.map((key) => [key, key])));
+    for (const [key, schema] of keys) ajv.addSchema(schema, key);
+    const code = standaloneCode.default(ajv, Object.fromEntries([...keys.keys()].map((key) => [key, key])));
     parts.push(`// ${use}\n((exports) => {\n${code}\n})(validators);`);
   }
   const js = [

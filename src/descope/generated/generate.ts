@@ -17,16 +17,9 @@ export async function descopeValidatorsModule(): Promise<{ js: string; dts: stri
   // The streams' state schemas do not depend on the config; without custom attribute columns, listing them calls nobody.
   const exampleConfig = { project_id: "P0", management_key: "K0", custom_attribute_columns: false };
   const config = await validateConfig<DescopeConfig>(descopeSource.spec().connectionSpecification, exampleConfig, "(example)");
-  const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-  const schemas = await schemasToPrecompile(
-    descopeSource,
-    config,
-    engineRuntime(
-      quiet,
-      () => {},
-      () => {},
-    ),
-  );
+  const ignore = () => {};
+  const quiet = { debug: ignore, info: ignore, warn: ignore, error: ignore };
+  const schemas = await schemasToPrecompile(descopeSource, config, engineRuntime(quiet, ignore, ignore));
   return precompiledValidatorsModule(schemas, "npm run validators");
 }
 
