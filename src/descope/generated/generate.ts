@@ -5,7 +5,6 @@
  */
 import { writeFileSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { engineRuntime } from "../../cdk/engine.js";
 import { validateConfig } from "../../cdk/inputs.js";
 import { precompiledValidatorsModule, schemasToPrecompile } from "../../cdk/precompile.js";
 import { descopeSource } from "../source.js";
@@ -17,9 +16,8 @@ export async function descopeValidatorsModule(): Promise<{ js: string; dts: stri
   // The streams' state schemas do not depend on the config; without custom attribute columns, listing them calls nobody.
   const exampleConfig = { project_id: "P0", management_key: "K0", custom_attribute_columns: false };
   const config = await validateConfig<DescopeConfig>(descopeSource.spec().connectionSpecification, exampleConfig, "(example)");
-  const ignore = () => {};
-  const quiet = { debug: ignore, info: ignore, warn: ignore, error: ignore };
-  const schemas = await schemasToPrecompile(descopeSource, config, engineRuntime(quiet, ignore, ignore));
+  const runtime = { log: { debug() {}, info() {}, warn() {}, error() {} }, rateLimited() {}, onClose() {} };
+  const schemas = await schemasToPrecompile(descopeSource, config, runtime);
   return precompiledValidatorsModule(schemas, "npm run validators");
 }
 

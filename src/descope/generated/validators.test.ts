@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { engineRuntime } from "../../cdk/engine.js";
 import { newAjv, protocolDefinition, type SchemaUse, usePrecompiledValidators, validatorFor, validatorKey } from "../../cdk/json-schema.js";
 import { packageRoot } from "../../cdk/package-root.js";
 import type { JsonObject, JsonSchema } from "../../cdk/protocol.js";
@@ -13,12 +12,12 @@ import { descopeValidatorsModule, GENERATED_FILES } from "./generate.js";
 import precompiled from "./validators.cjs";
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(join(packageRoot(import.meta.url), "integration_tests", name), "utf8"));
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+const runtime = { log: { debug() {}, info() {}, warn() {}, error() {} }, rateLimited() {}, onClose() {} };
 
 /** The schemas a sync validates, as the source hands them to the runner (not as the generator lists them). */
 async function runtimeSchemas(): Promise<[string, JsonSchema, SchemaUse][]> {
   const config = await validateConfig<DescopeConfig>(descopeSource.spec().connectionSpecification, fixture("sample_config.json"), "sample_config.json");
-  const streams = await descopeSource.streams({ ...config, custom_attribute_columns: false }, engineRuntime(quiet, () => {}, () => {}));
+  const streams = await descopeSource.streams({ ...config, custom_attribute_columns: false }, runtime);
   return [
     ["config", descopeSource.spec().connectionSpecification, "fill-defaults"],
     ["catalog", protocolDefinition("ConfiguredAirbyteCatalog"), "check-only"],

@@ -76,8 +76,8 @@ const CLOCK_SKEW_S = 300;
  * While the budget is what limits the scan, a range holding more than this many pages of users splits off the
  * rest of its span, to be read alongside; a range may read as many pages ahead of delivery, so a range behind
  * the head can be read through while the head is delivered. Each range usually ends on a part-filled page, so
- * smaller ranges cost more of the budget's requests. (When the budget is not the limit, ranges are one request
- * each instead: see RangeScan.requestsScarce.)
+ * smaller ranges cost more of the budget's requests. (When the budget is not the limit, one range is read at a
+ * time, one page ahead: see UNBUDGETED_RANGES and RangeScan.requestsScarce.)
  */
 const PAGES_PER_RANGE = 4;
 /**
@@ -200,8 +200,8 @@ class RangeScan {
   /**
    * Whether requests are what limits the scan: the budget can be reached within `concurrency` (or is unknown).
    * Then a range spans PAGES_PER_RANGE pages, since each range's part-filled last page costs a budgeted request.
-   * Otherwise a request costs only its latency, and a range is one request's worth of users: a range behind the
-   * head then holds one page while it waits, not PAGES_PER_RANGE (with 1000-user pages, that is what memory is).
+   * Otherwise a request costs only its latency, and the one range read at a time reads one page ahead, not
+   * PAGES_PER_RANGE (with 1000-user pages, what waits is what memory is).
    */
   private requestsScarce(): boolean {
     const needed = this.rangesToReachBudget();
@@ -396,15 +396,15 @@ class RangeScan {
   }
 
   /**
-   * A closed range whose first answer reveals more users than a range should hold (pagesPerRange pages; a
-   * little under one page, so one request reads it, when requests are not scarce) keeps the start of its rest
-   * and hands the remainder, cut into pieces of about that size by time, to be read alongside it. Returns the
-   * range's new end. Only worth it when ranges are read concurrently (each range costs a part-filled last page).
+   * A closed range whose first answer reveals more users than a range should hold (PAGES_PER_RANGE pages) keeps
+   * the start of its rest and hands the remainder, cut into pieces of about that size by time, to be read
+   * alongside it. Returns the range's new end. Only worth it when ranges are read concurrently (each range costs
+   * a part-filled last page), and they are only while requests are scarce (rangesInFlight).
    */
   private splitRest(rest: SecondsRange, page: UserSearchPage, splitAfter: SplitAfter): number | undefined {
     const { toS } = rest;
     const remaining = (page.total ?? 0) - page.sent.length;
-    const perRange = Math.floor((this.requestsScarce() ? PAGES_PER_RANGE : WINDOW_FILL) * this.search.pageSize);
+    const perRange = PAGES_PER_RANGE * this.search.pageSize;
     if (this.rangesInFlight() <= 1 || toS === undefined || remaining <= perRange || toS <= rest.fromS) return toS;
     const pieces = Math.min(Math.ceil(remaining / perRange), toS - rest.fromS + 1);
     const spanS = toS - rest.fromS + 1;

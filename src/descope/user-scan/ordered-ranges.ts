@@ -39,7 +39,7 @@ class RangeTask<R, P> {
         if (cancelled()) return;
         this.pages.push(page);
         this.wake();
-        while (this.pages.length >= Math.max(1, pagesAhead()) && !cancelled()) {
+        while (this.pages.length >= pagesAhead() && !cancelled()) {
           this.waitingForRoom = true;
           idle();
           await new Promise<void>((resolve) => (this.wakeProducer = resolve));
@@ -91,9 +91,10 @@ export async function* readRangesInOrder<R, P>(
 ): AsyncGenerator<P> {
   const tasks = ranges.map((entry) => new RangeTask<R, P>(entry.range, entry.open));
   let cancelled = false;
+  const pagesAheadNow = () => Math.max(1, limits.pagesAhead());
   const startReady = (): void => {
     const maxInFlight = Math.max(1, limits.maxInFlight());
-    const pagesAhead = Math.max(1, limits.pagesAhead());
+    const pagesAhead = pagesAheadNow();
     let reading = tasks.filter((task) => task.reading).length;
     const waiting = tasks.reduce((sum, task) => sum + task.pages.length, 0);
     for (const [position, task] of tasks.entries()) {
@@ -107,7 +108,7 @@ export async function* readRangesInOrder<R, P>(
         startReady();
       };
       reading++;
-      void task.run(read(task.range, splitAfter), limits.pagesAhead, () => cancelled, startReady);
+      void task.run(read(task.range, splitAfter), pagesAheadNow, () => cancelled, startReady);
     }
   };
   try {
